@@ -1,0 +1,122 @@
+"""SL001: a promoted narrow value shifted into bit 31, then sign-extended.
+
+What to match comes from values.ValueAnalysis: every observable widening of an int
+that only a left shift can have made negative. This module says what to report
+and how to fix it: cast the shifted operand to the sink's type before the shift
+(or give a literal a ULL suffix), and for a late cast, move the cast there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..finding import Edit, Finding, Fix, Note
+from ..ir import Expr, Kind
+from ..source import Source
+from ..values import Value, ValueAnalysis, Widening, shift_counts
+
+CODE = "SL001"
+NAME = "promoted-shift-sign-extension"
+SUMMARY = "narrow unsigned value promoted to int, shifted into bit 31, then sign-extended"
+DEFAULT = True
+
+_PLAIN_LITERAL = re.compile(r"(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)")
+
+
+def check(widenings: list[Widening], analysis: ValueAnalysis, source: Source, function: str) -> Iterator[Finding]:
+    for widening in widenings:
+        for shift in sorted(widening.shifts, key=lambda s: source.span(s).begin.offset):
+            if shift.op == "<<" and not source.is_system(shift):
+                yield _finding(shift, widening, analysis, source, function)
+
+
+def strip(e: Expr, parens: bool = True) -> Expr:
+    """The expression under implicit conversions (and parentheses)."""
+    while e.children and ((e.kind is Kind.CAST and not e.explicit) or (parens and e.kind is Kind.PAREN)):
+        e = e.children[-1]
+    return e
+
+
+def _finding(shift: Expr, widening: Widening, analysis: ValueAnalysis, source: Source, function: str) -> Finding:
+    operand, count = shift.children
+    sink = widening.sink
+    sink_type = source.type_spelling(sink)
+    operand_value = analysis.values[id(operand)]
+    count_value = analysis.values[id(count)]
+    span = source.span(shift)
+    operand_text = source.text(strip(operand)) or "the operand"
+    count_text = source.text(strip(count)) or (str(count_value.lo) if count_value.lo == count_value.hi else "n")
+    message = _message(shift, operand, operand_text, count_text, operand_value, count_value, sink, sink_type, source)
+    notes = []
+    if span.in_macro:
+        notes.append(Note(span.expansion, f"in this expansion the int is sign-extended to '{sink_type}'"))
+    else:
+        sink_span = source.span(sink)
+        if not sink_span.in_macro and sink_span.begin.line != span.begin.line:
+            notes.append(Note(sink_span.begin, f"sign-extended to '{sink_type}' here"))
+    end = span.end if span.end and span.end.line == span.begin.line else None
+    return Finding(CODE, span.begin, end, message, function, _fix(shift, operand, sink, sink_type, source),
+                   tuple(notes))
+
+
+def _message(shift, operand, operand_text, count_text, operand_value: Value, count_value: Value,
+             sink, sink_type: str, source: Source) -> str:
+    extra_bits = sink.type.bits - shift.type.bits
+    where = f"by the cast to '{sink_type}' after the shift" if sink.explicit else f"to '{sink_type}' here"
+    base = strip(operand)
+    if base.kind is Kind.LITERAL or operand_value.lo == operand_value.hi:
+        return (f"'{operand_text} << {count_text}' is an int whose bit 31 can be set; it is sign-extended "
+                f"{where}: the upper {extra_bits} bits become ones")
+    klo, khi = shift_counts(count_value, shift.type)
+    if count_value.lo == count_value.hi:
+        threshold = 1 << (shift.type.bits - 1 - khi)
+        when = f"{operand_text} >= {threshold:#x}"
+    else:
+        when = f"{operand_text} << {count_text} reaches bit {shift.type.bits - 1}"
+    return (f"'{operand_text}' ({_describe(base, operand_value, source)}) is promoted to int; "
+            f"'<< {count_text}' can set bit {shift.type.bits - 1}, and the int is sign-extended {where}: "
+            f"the upper {extra_bits} bits become ones when {when}")
+
+
+def _describe(base: Expr, value: Value, source: Source) -> str:
+    if base.kind is Kind.MEMBER and base.bitfield_width:
+        return f"{base.bitfield_width}-bit unsigned bit-field"
+    if base.type.is_integer and not base.type.signed and base.type.bits < 32:
+        return f"'{source.type_spelling(base)}', {base.type.bits}-bit unsigned"
+    return f"at most {value.hi:#x}"
+
+
+def _fix(shift: Expr, operand: Expr, sink: Expr, sink_type: str, source: Source) -> Fix | None:
+    operand_span = source.span(strip(operand, parens=False))
+    if operand_span.begin.path == "":
+        return None
+    base = strip(operand, parens=False)
+    edits: list[Edit] = []
+    literal = source.text(base) if base.kind is Kind.LITERAL and not operand_span.in_macro else None
+    if literal and _PLAIN_LITERAL.fullmatch(literal) and operand_span.end:
+        suffix = "ULL" if not sink.type.signed else "LL"
+        edits.append(Edit(operand_span.end.path, operand_span.end.offset, operand_span.end.offset, suffix))
+        description = f"make the literal {sink.type.bits}-bit before shifting"
+    elif base.kind in (Kind.BINARY, Kind.CONDITIONAL, Kind.COMPOUND_ASSIGN):
+        if operand_span.end is None:
+            return Fix("cast before shifting", (), "", applicable=False)
+        at = operand_span.begin
+        edits.append(Edit(at.path, at.offset, at.offset, f"({sink_type})("))
+        edits.append(Edit(at.path, operand_span.end.offset, operand_span.end.offset, ")"))
+        description = "cast before shifting"
+    else:
+        at = operand_span.begin
+        edits.append(Edit(at.path, at.offset, at.offset, f"({sink_type})"))
+        description = "cast before shifting"
+    if sink.explicit and strip(sink.children[-1]) is shift:
+        # A late cast `(u64)(b << 24)`: move it onto the operand.
+        cast_span, inner_span = source.span(sink), source.span(sink.children[-1])
+        if cast_span.in_macro or inner_span.in_macro or cast_span.begin.path != operand_span.begin.path:
+            return Fix("move the cast before the shift", tuple(edits), "", applicable=False)
+        edits.insert(0, Edit(cast_span.begin.path, cast_span.begin.offset, inner_span.begin.offset, ""))
+        description = "move the cast before the shift"
+        preview_span = cast_span
+    else:
+        preview_span = source.span(shift)
+    return Fix(description, tuple(edits), source.apply_to(preview_span, edits), applicable=True)

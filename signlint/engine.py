@@ -1,0 +1,143 @@
+"""Runs the rules over translation units and gathers one report.
+
+For each file to parse: its compiler flags (compdb), a parse (frontend), the
+value analysis of every expression in the wanted bodies (values), the rules on
+what the analysis found (checks), then one finding per spelling location and rule.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from . import compdb
+from .checks import RULES
+from .files import Targets
+from .finding import Finding
+from .frontend import FrontendError, TranslationUnit
+from .source import Source
+from .values import ValueAnalysis
+
+
+@dataclass
+class Options:
+    rules: frozenset[str]  # rule codes to run
+    extra_args: list[str] = field(default_factory=list)  # after `--` on the command line
+    compile_commands: str | None = None  # -p: a database file or folder
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. parse errors: results may be incomplete
+    parsed: int = 0
+
+
+@dataclass
+class UnitResult:
+    findings: list[Finding]
+    errors: list[str]  # the TU's parse errors ('path:line:col: error: ...')
+    includes: set[str]
+
+
+class Engine:
+    def __init__(self, options: Options):
+        self.options = options
+        self._databases: dict[str, dict[str, compdb.Command]] = {}
+        if options.compile_commands:
+            self._fixed_db = compdb.load(options.compile_commands)
+        else:
+            self._fixed_db = None
+
+    # -- flags ----------------------------------------------------------------
+
+    def arguments(self, path: str) -> list[str]:
+        return compdb.parse_arguments(self._command(path), self.options.extra_args)
+
+    def _command(self, path: str) -> compdb.Command | None:
+        if self._fixed_db is not None:
+            return self._fixed_db.get(path)
+        found = compdb.find_database(path)
+        if found is None:
+            return None
+        if found not in self._databases:
+            self._databases[found] = compdb.load(found)
+        return self._databases[found].get(path)
+
+    # -- analysis -------------------------------------------------------------
+
+    def analyze(self, path: str, wanted, unsaved: dict[str, str] | None = None) -> UnitResult:
+        """Parse one file and run the selected rules on the wanted bodies."""
+        tu = TranslationUnit(path, self.arguments(path), unsaved)
+        source = Source(tu)
+        findings: list[Finding] = []
+        rules = [RULES[code] for code in sorted(self.options.rules)]
+        for root in tu.roots(wanted):
+            analysis = ValueAnalysis()
+            analysis.run(root.expr)
+            if not analysis.widenings:
+                continue
+            for rule in rules:
+                for finding in rule.check(analysis.widenings, analysis, source, root.function):
+                    placed = _place(finding, wanted)
+                    if placed is not None:
+                        findings.append(placed)
+        errors = [d.text for d in tu.errors()]
+        return UnitResult(findings, errors, tu.included_files())
+
+    def run(self, targets: Targets) -> Report:
+        report = Report()
+        seen: dict[tuple, Finding] = {}
+        included: set[str] = set()
+
+        def take(path: str) -> None:
+            try:
+                result = self.analyze(path, targets.wanted)
+            except FrontendError as exc:
+                report.warnings.append(str(exc))
+                return
+            report.parsed += 1
+            included.update(result.includes)
+            if result.errors:
+                report.warnings.append(f"{_rel(path)}: parse errors, results may be incomplete: {result.errors[0]}")
+            merge(seen, result.findings)
+
+        for path in targets.sources:
+            take(path)
+        for header in targets.headers:
+            if header not in included:
+                take(header)
+        report.findings = sorted(seen.values(), key=lambda f: (f.position.path, f.position.offset, f.rule))
+        return report
+
+
+def merge(seen: dict[tuple, Finding], findings: Iterable[Finding]) -> None:
+    """One finding per spelling location and rule; notes of repeats are kept."""
+    for finding in findings:
+        first = seen.get(finding.key)
+        if first is None:
+            seen[finding.key] = finding
+        else:
+            notes = first.notes + tuple(n for n in finding.notes if n not in first.notes)
+            seen[finding.key] = replace(first, notes=notes)
+
+
+def _place(finding: Finding, wanted) -> Finding | None:
+    """Report where the user can act: the spelling location if it is in a wanted
+    file, else the macro's use in a wanted file (the fix is then left to the author)."""
+    if wanted(finding.position.path):
+        return finding
+    for note in finding.notes:
+        if wanted(note.position.path):
+            fix = replace(finding.fix, applicable=False) if finding.fix else None
+            return replace(finding, position=note.position, end=None, fix=fix, notes=())
+    return None
+
+
+def _rel(path: str) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel

@@ -1,0 +1,339 @@
+"""The front end: every libclang call of signlint lives in this module.
+
+It parses a translation unit, turns the expressions of the wanted function bodies
+and initialisers into ir.Expr trees, and answers location and spelling questions
+about those expressions. Nothing outside this module imports clang.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from .ir import NOT_INTEGER, CType, Expr, Kind, Position, Root, Span
+
+
+class FrontendError(Exception):
+    """libclang is missing or could not parse the file at all."""
+
+
+try:
+    import clang.cindex as ci
+except ImportError as exc:  # pragma: no cover - depends on the installation
+    ci = None
+    _import_error = exc
+
+
+def _lib():
+    if ci is None:
+        raise FrontendError(f"libclang bindings are not installed ({_import_error}); pip install libclang-ng")
+    lib = ci.conf.lib
+    if not getattr(lib, "_signlint_ready", False):
+        _declare(lib)
+    return lib
+
+
+def _declare(lib) -> None:
+    """Declare the C functions the Python bindings do not wrap."""
+    loc_out = [ci.SourceLocation, ctypes.POINTER(ctypes.c_void_p)] + [ctypes.POINTER(ctypes.c_uint)] * 3
+    for name in ("clang_getSpellingLocation", "clang_getFileLocation"):
+        fn = getattr(lib, name)
+        fn.argtypes, fn.restype = loc_out, None
+    lib.clang_getFileName.argtypes, lib.clang_getFileName.restype = [ctypes.c_void_p], ci._CXString
+    lib.clang_Cursor_Evaluate.argtypes, lib.clang_Cursor_Evaluate.restype = [ci.Cursor], ctypes.c_void_p
+    lib.clang_EvalResult_getKind.argtypes, lib.clang_EvalResult_getKind.restype = [ctypes.c_void_p], ctypes.c_int
+    lib.clang_EvalResult_isUnsignedInt.argtypes = [ctypes.c_void_p]
+    lib.clang_EvalResult_isUnsignedInt.restype = ctypes.c_uint
+    lib.clang_EvalResult_getAsLongLong.argtypes = [ctypes.c_void_p]
+    lib.clang_EvalResult_getAsLongLong.restype = ctypes.c_longlong
+    lib.clang_EvalResult_getAsUnsigned.argtypes = [ctypes.c_void_p]
+    lib.clang_EvalResult_getAsUnsigned.restype = ctypes.c_ulonglong
+    lib.clang_EvalResult_dispose.argtypes, lib.clang_EvalResult_dispose.restype = [ctypes.c_void_p], None
+    lib.clang_getCursorUnaryOperatorKind.argtypes = [ci.Cursor]
+    lib.clang_getCursorUnaryOperatorKind.restype = ctypes.c_int
+    lib._signlint_ready = True
+
+
+def libclang_version() -> str:
+    try:
+        return ci.conf.lib.clang_getClangVersion() if ci else "unavailable"
+    except Exception:  # the library itself failed to load
+        return "unavailable"
+
+
+# CXCursorKind numbers (stable across releases) for the hot path.
+_EXPR_FIRST, _EXPR_LAST = 100, 199
+_UNEXPOSED_EXPR, _DECL_REF, _MEMBER_REF, _CALL = 100, 101, 102, 103
+_INTEGER_LITERAL, _CHARACTER_LITERAL, _PAREN, _UNARY = 106, 110, 111, 112
+_BINARY, _COMPOUND_ASSIGN, _CONDITIONAL, _CSTYLE_CAST = 114, 115, 116, 117
+_SIZEOF_LIKE = 136  # sizeof / alignof (UnaryExprOrTypeTraitExpr)
+_ENUM_CONSTANT_DECL = 7
+
+# CXUnaryOperatorKind (clang-c/Index.h).
+_UNARY_OPS = {1: "post++", 2: "post--", 3: "++", 4: "--", 5: "&", 6: "*", 7: "+", 8: "-",
+              9: "~", 10: "!", 11: "__real", 12: "__imag", 13: "__extension__"}
+
+# Canonical integer type kinds, with their signedness; sizes come from clang.
+_INTEGER_KINDS = {
+    "BOOL": False, "CHAR_U": False, "UCHAR": False, "CHAR16": False, "CHAR32": False,
+    "USHORT": False, "UINT": False, "ULONG": False, "ULONGLONG": False, "UINT128": False,
+    "CHAR_S": True, "SCHAR": True, "WCHAR": True, "SHORT": True, "INT": True,
+    "LONG": True, "LONGLONG": True, "INT128": True,
+}
+
+# Parse options: keep going past a missing #include so the rest is still analysed.
+_PARSE_OPTIONS = 0x200  # CXTranslationUnit_KeepGoing
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    severity: str  # 'error' or 'fatal'
+    text: str  # 'path:line:col: error: message'
+
+
+class TranslationUnit:
+    """One parsed file, with its expressions on demand."""
+
+    def __init__(self, path: str, args: list[str], unsaved: dict[str, str] | None = None):
+        lib = _lib()
+        del lib
+        self.path = path
+        index = ci.Index.create()
+        files = [(name, text) for name, text in (unsaved or {}).items()]
+        try:
+            self._tu = index.parse(path, args=args, unsaved_files=files or None, options=_PARSE_OPTIONS)
+        except ci.TranslationUnitLoadError as exc:
+            raise FrontendError(f"libclang could not parse {path} ({exc})") from None
+        self._ctypes: dict[tuple, CType] = {}
+        self._file_names: dict[int, str | None] = {}
+        self._texts: dict[str, bytes] = dict((os.path.realpath(k), v.encode()) for k, v in (unsaved or {}).items())
+
+    # -- diagnostics -------------------------------------------------------
+
+    def errors(self) -> list[Diagnostic]:
+        out = []
+        for d in self._tu.diagnostics:
+            if d.severity >= ci.Diagnostic.Error:
+                loc = d.location
+                where = f"{loc.file.name}:{loc.line}:{loc.column}: " if loc.file else ""
+                kind = "fatal error" if d.severity == ci.Diagnostic.Fatal else "error"
+                out.append(Diagnostic(kind, f"{where}{kind}: {d.spelling}"))
+        return out
+
+    def included_files(self) -> set[str]:
+        return {os.path.realpath(inc.include.name) for inc in self._tu.get_includes() if inc.include}
+
+    # -- expressions -------------------------------------------------------
+
+    def roots(self, wanted: Callable[[str], bool]) -> Iterator[Root]:
+        """Every maximal expression in the bodies and initialisers of top-level
+        declarations that sit in a wanted file (a realpath predicate)."""
+        file_ok: dict[str, bool] = {}
+        for decl in self._tu.cursor.get_children():
+            kind = decl.kind
+            if kind not in (ci.CursorKind.FUNCTION_DECL, ci.CursorKind.VAR_DECL):
+                continue
+            f = decl.location.file
+            if f is None:
+                continue
+            name = f.name
+            if name not in file_ok:
+                file_ok[name] = wanted(os.path.realpath(name))
+            if not file_ok[name]:
+                continue
+            if kind == ci.CursorKind.FUNCTION_DECL and not decl.is_definition():
+                continue
+            function = decl.spelling if kind == ci.CursorKind.FUNCTION_DECL else ""
+            for expr in self._statement_roots(decl):
+                yield Root(expr, function)
+
+    def _statement_roots(self, cursor) -> Iterator[Expr]:
+        for child in cursor.get_children():
+            if _EXPR_FIRST <= child._kind_id <= _EXPR_LAST:
+                nested: list = []
+                yield self._convert(child, nested)
+                for stmt in nested:  # statements inside GNU statement expressions
+                    yield from self._statement_roots(stmt)
+            else:
+                yield from self._statement_roots(child)
+
+    def _convert(self, c, nested: list) -> Expr:
+        kid = c._kind_id
+        ctype = self._ctype(c.type)
+        children = []
+        for ch in c.get_children():
+            if _EXPR_FIRST <= ch._kind_id <= _EXPR_LAST:
+                children.append(self._convert(ch, nested))
+            elif ch._kind_id >= 200 and ch._kind_id < 300:  # a statement (statement expression)
+                nested.append(ch)
+        node = Expr(Kind.OTHER, ctype, children, handle=c)
+        if kid == _BINARY or kid == _COMPOUND_ASSIGN:
+            node.kind = Kind.BINARY if kid == _BINARY else Kind.COMPOUND_ASSIGN
+            node.op = _binary_spelling(c)
+        elif kid == _UNARY:
+            node.kind = Kind.UNARY
+            node.op = _UNARY_OPS.get(_lib().clang_getCursorUnaryOperatorKind(c), "?")
+        elif kid == _CSTYLE_CAST:
+            node.kind, node.explicit = Kind.CAST, True
+        elif kid == _UNEXPOSED_EXPR:
+            if len(children) == 1:  # an implicit conversion (or a no-op wrapper)
+                node.kind = Kind.CAST
+        elif kid == _PAREN:
+            node.kind = Kind.PAREN
+        elif kid == _INTEGER_LITERAL or kid == _CHARACTER_LITERAL:
+            node.kind, node.value = Kind.LITERAL, _evaluate(c)
+        elif kid == _DECL_REF:
+            node.kind = Kind.DECL_REF
+            ref = c.referenced
+            if ref is not None and ref._kind_id == _ENUM_CONSTANT_DECL:
+                node.value = _evaluate(c)
+        elif kid == _MEMBER_REF:
+            node.kind = Kind.MEMBER
+            ref = c.referenced
+            if ref is not None and ref._kind_id == 6 and ref.is_bitfield():  # FIELD_DECL
+                node.bitfield_width = ref.get_bitfield_width()
+                node.type = self._ctype(ref.type)  # the declared type, for its signedness
+        elif kid == _CONDITIONAL:
+            node.kind = Kind.CONDITIONAL
+        elif kid == _CALL:
+            node.kind = Kind.CALL
+        elif kid == _SIZEOF_LIKE:
+            node.value = _evaluate(c)
+        return node
+
+    def _ctype(self, t) -> CType:
+        canon = t.get_canonical()
+        kind = canon.kind
+        if kind == ci.TypeKind.ENUM:
+            key = ("enum", canon.spelling)
+            if key not in self._ctypes:
+                underlying = canon.get_declaration().enum_type.get_canonical()
+                self._ctypes[key] = self._integer(underlying.kind.name, canon.get_size())
+            return self._ctypes[key]
+        key = (kind.value,)
+        found = self._ctypes.get(key)
+        if found is None:
+            found = self._integer(kind.name, canon.get_size()) if kind.name in _INTEGER_KINDS else NOT_INTEGER
+            self._ctypes[key] = found
+        return found
+
+    @staticmethod
+    def _integer(kind_name: str, size: int) -> CType:
+        if kind_name not in _INTEGER_KINDS or size <= 0:
+            return NOT_INTEGER
+        if kind_name == "BOOL":
+            return CType(True, 1, False, is_bool=True)
+        return CType(True, size * 8, _INTEGER_KINDS[kind_name])
+
+    # -- where things are written -------------------------------------------
+
+    def span(self, expr: Expr) -> Span:
+        """Where the expression is spelled; see ir.Span."""
+        extent = expr.handle.extent
+        begin = self._position(extent.start, spelling=True)
+        expansion = self._position(extent.start, spelling=False)
+        in_macro = (begin.path, begin.offset) != (expansion.path, expansion.offset)
+        end: Position | None
+        if in_macro:
+            end = self._macro_end(expr, begin)
+        else:
+            end = self._position(extent.end, spelling=False)
+            if end.path != begin.path or end.offset < begin.offset:
+                end = None
+        return Span(begin, end, expansion if in_macro else None)
+
+    def _macro_end(self, expr: Expr, begin: Position) -> Position | None:
+        """The end of an expression spelled in a macro, when all of it is spelled in
+        one place: the end of the last token, found from the last leaf."""
+        last = expr
+        while last.children:
+            if last.kind in (Kind.PAREN, Kind.CALL):  # the closing ')' is not a leaf
+                return None
+            last = last.children[-1]
+        start = self._position(last.handle.extent.start, spelling=True)
+        if start.path != begin.path or start.offset < begin.offset:
+            return None
+        text = self.file_bytes(start.path)
+        length = _token_length(text, start.offset)
+        return Position(start.path, start.line, start.column + length, start.offset + length)
+
+    def _position(self, loc, spelling: bool) -> Position:
+        lib = _lib()
+        f, line, col, off = ctypes.c_void_p(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+        fn = lib.clang_getSpellingLocation if spelling else lib.clang_getFileLocation
+        fn(loc, ctypes.byref(f), ctypes.byref(line), ctypes.byref(col), ctypes.byref(off))
+        key = f.value or 0
+        name = self._file_names.get(key)
+        if name is None:
+            name = ci._CXString.from_result(lib.clang_getFileName(f)) if f.value else ""
+            name = os.path.realpath(name) if name else ""
+            self._file_names[key] = name
+        return Position(name, line.value, col.value, off.value)
+
+    def type_spelling(self, expr: Expr) -> str:
+        """The expression's type as written (typedef names kept), without qualifiers."""
+        t = expr.handle.type
+        spelling = t.spelling
+        for qualifier in ("const ", "volatile "):
+            spelling = spelling.replace(qualifier, "")
+        return spelling.strip()
+
+    def is_system(self, expr: Expr) -> bool:
+        return expr.handle.extent.start.is_in_system_header
+
+    def file_bytes(self, path: str) -> bytes:
+        text = self._texts.get(path)
+        if text is None:
+            with open(path, "rb") as fh:
+                text = fh.read()
+            self._texts[path] = text
+        return text
+
+
+def _binary_spelling(c) -> str:
+    op = c.binary_operator
+    return _BINARY_SPELLINGS.get(op.name, op.name)
+
+
+_BINARY_SPELLINGS = {
+    "PtrMemD": ".*", "PtrMemI": "->*", "Mul": "*", "Div": "/", "Rem": "%", "Add": "+", "Sub": "-",
+    "Shl": "<<", "Shr": ">>", "Cmp": "<=>", "LT": "<", "GT": ">", "LE": "<=", "GE": ">=", "EQ": "==",
+    "NE": "!=", "And": "&", "Xor": "^", "Or": "|", "LAnd": "&&", "LOr": "||", "Assign": "=",
+    "MulAssign": "*=", "DivAssign": "/=", "RemAssign": "%=", "AddAssign": "+=", "SubAssign": "-=",
+    "ShlAssign": "<<=", "ShrAssign": ">>=", "AndAssign": "&=", "XorAssign": "^=", "OrAssign": "|=",
+    "Comma": ",",
+}
+
+
+def _evaluate(c) -> int | None:
+    lib = _lib()
+    result = lib.clang_Cursor_Evaluate(c)
+    if not result:
+        return None
+    try:
+        if lib.clang_EvalResult_getKind(result) != 1:  # CXEval_Int
+            return None
+        if lib.clang_EvalResult_isUnsignedInt(result):
+            return lib.clang_EvalResult_getAsUnsigned(result)
+        return lib.clang_EvalResult_getAsLongLong(result)
+    finally:
+        lib.clang_EvalResult_dispose(result)
+
+
+def _token_length(text: bytes, offset: int) -> int:
+    """Length of the C token starting at offset (identifiers, numbers, punctuators)."""
+    if offset >= len(text):
+        return 0
+    first = text[offset : offset + 1]
+    end = offset + 1
+    if first.isalnum() or first == b"_":
+        while end < len(text) and (text[end : end + 1].isalnum() or text[end : end + 1] in (b"_", b".")):
+            end += 1
+        return end - offset
+    for punct in (b"<<=", b">>=", b"...", b"->", b"++", b"--", b"<<", b">>", b"<=", b">=", b"==", b"!=",
+                  b"&&", b"||", b"*=", b"/=", b"%=", b"+=", b"-=", b"&=", b"^=", b"|=", b"##"):
+        if text.startswith(punct, offset):
+            return len(punct)
+    return 1

@@ -1,0 +1,92 @@
+"""The expression tree the analysis reads: plain records, free of libclang.
+
+The front end (frontend.py) builds these from clang's AST; everything after it
+works on this form only, so the front end can change without touching rules.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Kind(enum.Enum):
+    BINARY = "binary"  # a op b, including '=' and comparisons
+    COMPOUND_ASSIGN = "compound-assign"  # a op= b
+    UNARY = "unary"
+    CAST = "cast"  # implicit or explicit conversion; see Expr.explicit
+    PAREN = "paren"
+    LITERAL = "literal"  # integer or character constant; see Expr.value
+    DECL_REF = "decl-ref"
+    MEMBER = "member"  # s.f / p->f; see Expr.bitfield_width
+    CONDITIONAL = "conditional"  # c ? a : b (two children for GNU c ?: b)
+    CALL = "call"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class CType:
+    """An integer type as the target sees it, or a non-integer type."""
+
+    is_integer: bool
+    bits: int = 0  # width in bits for the parsed target (0 when not an integer)
+    signed: bool = False
+    is_bool: bool = False
+
+    @property
+    def min(self) -> int:
+        return -(1 << (self.bits - 1)) if self.signed else 0
+
+    @property
+    def max(self) -> int:
+        return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1
+
+
+NOT_INTEGER = CType(is_integer=False)
+
+
+@dataclass(eq=False, slots=True)
+class Expr:
+    kind: Kind
+    type: CType
+    children: list[Expr] = field(default_factory=list)
+    op: str = ""  # operator spelling for BINARY / COMPOUND_ASSIGN / UNARY ('<<', '|=', '~')
+    value: int | None = None  # the value of a constant expression, when clang can fold it
+    bitfield_width: int | None = None  # for MEMBER of a bit-field
+    explicit: bool = False  # for CAST: written in the source
+    handle: object = None  # the front end's own reference, for locations and spellings
+
+    def __repr__(self) -> str:  # short, for test failures
+        return f"<{self.kind.value} {self.op or ''} {self.type.bits}{'s' if self.type.signed else 'u'}>"
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A point in a file: 1-based line and column (in bytes), 0-based byte offset."""
+
+    path: str
+    line: int
+    column: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where an expression is written. begin..end is half-open; end is None when it
+    cannot be placed in the same file (a macro spelling the tokens in two places)."""
+
+    begin: Position
+    end: Position | None
+    expansion: Position | None = None  # where the macro that spells it is used, if any
+
+    @property
+    def in_macro(self) -> bool:
+        return self.expansion is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Root:
+    """A maximal expression in a function body or initialiser of a reported file."""
+
+    expr: Expr
+    function: str  # the enclosing function ('' at file scope)

@@ -1,0 +1,50 @@
+"""Source text around the expressions of one translation unit: spans (from the
+front end), the text they cover, and how that text reads after edits."""
+
+from __future__ import annotations
+
+from .finding import Edit
+from .frontend import TranslationUnit
+from .ir import Expr, Span
+
+
+class Source:
+    def __init__(self, tu: TranslationUnit):
+        self.tu = tu
+        self._spans: dict[int, Span] = {}
+
+    def span(self, e: Expr) -> Span:
+        found = self._spans.get(id(e))
+        if found is None:
+            found = self._spans[id(e)] = self.tu.span(e)
+        return found
+
+    def type_spelling(self, e: Expr) -> str:
+        return self.tu.type_spelling(e)
+
+    def is_system(self, e: Expr) -> bool:
+        return self.tu.is_system(e)
+
+    def text(self, e: Expr) -> str | None:
+        """The expression as written, when it is written in one piece."""
+        span = self.span(e)
+        if span.end is None or not span.begin.path:
+            return None
+        data = self.tu.file_bytes(span.begin.path)
+        return data[span.begin.offset : span.end.offset].decode("utf-8", "replace")
+
+    def apply_to(self, span: Span, edits: list[Edit]) -> str:
+        """The text of span with the edits that fall inside it applied ('' if unknown)."""
+        if span.end is None or not span.begin.path:
+            return ""
+        lo, hi = span.begin.offset, span.end.offset
+        data = self.tu.file_bytes(span.begin.path)
+        out, cursor = [], lo
+        for edit in sorted(edits, key=lambda ed: (ed.start, ed.end)):
+            if edit.path != span.begin.path or edit.start < lo or edit.end > hi:
+                return ""
+            out.append(data[cursor : edit.start].decode("utf-8", "replace"))
+            out.append(edit.text)
+            cursor = edit.end
+        out.append(data[cursor:hi].decode("utf-8", "replace"))
+        return "".join(out)

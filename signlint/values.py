@@ -1,0 +1,266 @@
+"""Value ranges of integer expressions, and where a possibly negative int is widened.
+
+For every integer-typed expression the analysis knows an interval [lo, hi] that its
+value lies in (the type's whole range when nothing better is known). Narrow
+unsigned operands, bit-fields, literals, masks, constant shift counts and casts
+make the interval small; an int of unknown range is simply the whole int range,
+and the reasoning stops there.
+
+Two facts travel with a value besides its interval:
+- taint: left shifts of a provably non-negative value whose signed result can
+  reach the sign bit. Such a value is negative *only because of the shift*; that
+  is the bug signlint looks for. Taint flows through | ^ + - & >> / % ?: casts to
+  the same signed type and parentheses, and stops at anything that makes the
+  value non-negative again (a mask, a conversion to an unsigned or narrower type).
+- pending: sign extensions (widenings of a tainted value to a wider type) whose
+  upper bits may still be cut off before anyone sees them: `u32 r = x64 | (b << 24)`
+  or `(b << 24) & 0xffffffffULL` are harmless. A widening is reported (committed)
+  as soon as its value is used in any way that can observe the upper bits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .ir import CType, Expr, Kind
+
+# Operators whose low N result bits depend only on the low N bits of the operands:
+# sign-extended upper bits that pass through them can still be truncated away.
+_LOW_BITS_PRESERVING = frozenset({"|", "&", "^", "+", "-", "*", "<<"})
+_COMPARISONS = frozenset({"<", ">", "<=", ">=", "==", "!=", "&&", "||"})
+
+
+@dataclass(frozen=True, slots=True)
+class Widening:
+    """A tainted signed value converted to a wider integer type: a sign extension."""
+
+    sink: Expr  # the conversion (implicit or explicit cast)
+    shifts: frozenset[Expr]  # the left shifts that can make the value negative
+    from_bits: int  # width of the value before the conversion
+
+    def __hash__(self) -> int:
+        return id(self.sink)
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    lo: int | None  # None for non-integer expressions
+    hi: int | None
+    taint: frozenset = frozenset()
+    pending: frozenset = frozenset()
+
+    @property
+    def nonneg(self) -> bool:
+        return self.lo is not None and self.lo >= 0
+
+
+NOTHING = Value(None, None)
+
+
+def type_range(t: CType, taint: frozenset = frozenset(), pending: frozenset = frozenset()) -> Value:
+    if not t.is_integer:
+        return Value(None, None, frozenset(), pending)
+    return Value(t.min, t.max, taint, pending)
+
+
+def _fit(t: CType, lo: int, hi: int, taint=frozenset(), pending=frozenset()) -> Value:
+    """[lo, hi] if the type can hold it, else the type's whole range."""
+    if t.is_integer and t.min <= lo and hi <= t.max:
+        return Value(lo, hi, taint, pending)
+    return type_range(t, taint, pending)
+
+
+def shift_counts(count: Value, t: CType) -> tuple[int, int]:
+    """The smallest and largest shift count; a count of unknown range can reach
+    the last bit of the type (as Coverity assumes)."""
+    last = t.bits - 1
+    if count.lo is None or count.hi < 0:
+        return 0, last
+    return max(0, count.lo), min(count.hi, last)
+
+
+class ValueAnalysis:
+    """Computes Values bottom-up over one expression tree and collects the
+    widenings that are observable (committed)."""
+
+    def __init__(self) -> None:
+        self.widenings: list[Widening] = []
+        self.values: dict[int, Value] = {}  # id(expr) -> Value, for --explain and tests
+
+    def run(self, root: Expr) -> Value:
+        value = self.visit(root)
+        self._commit(value)
+        return value
+
+    def _commit(self, *values: Value) -> None:
+        for v in values:
+            self.widenings.extend(v.pending)
+
+    def visit(self, e: Expr) -> Value:
+        kids = [self.visit(c) for c in e.children]
+        value = self._transfer(e, kids)
+        self.values[id(e)] = value
+        return value
+
+    # -- transfer functions ---------------------------------------------------
+
+    def _transfer(self, e: Expr, kids: list[Value]) -> Value:
+        t = e.type
+        kind = e.kind
+        if kind is Kind.PAREN:
+            return kids[0] if kids else type_range(t)
+        if kind is Kind.CAST and kids:
+            return self._cast(e, e.children[-1].type, kids[-1])
+        if kind is Kind.BINARY and len(kids) == 2:
+            return self._binary(e, kids[0], kids[1])
+        if kind is Kind.COMPOUND_ASSIGN and len(kids) == 2:
+            return self._compound_assign(e, kids[0], kids[1])
+        if kind is Kind.UNARY and kids:
+            return self._unary(e, kids[0])
+        if kind is Kind.CONDITIONAL and len(kids) >= 2:
+            return self._conditional(t, kids)
+        self._commit(*kids)
+        if not t.is_integer:
+            return NOTHING
+        if e.value is not None and t.min <= e.value <= t.max:
+            return Value(e.value, e.value)
+        if kind is Kind.MEMBER and e.bitfield_width:
+            w = e.bitfield_width
+            if e.type.signed:
+                return Value(-(1 << (w - 1)), (1 << (w - 1)) - 1)
+            return Value(0, (1 << w) - 1)
+        return type_range(t)
+
+    def _cast(self, e: Expr, source: CType, v: Value) -> Value:
+        target = e.type
+        if not target.is_integer or not source.is_integer or v.lo is None:
+            self._commit(v)
+            return type_range(target)
+        if target.is_bool:
+            self._commit(v)
+            return Value(0, 1)
+        pending = v.pending
+        if target.bits > source.bits:
+            if v.taint and source.signed:
+                widening = Widening(e, v.taint, source.bits)
+                return Value(target.min, target.max, frozenset(), pending | {widening})
+            if v.lo >= target.min:
+                return Value(v.lo, v.hi, frozenset(), pending)
+            return type_range(target, pending=pending)
+        if target.bits < source.bits:
+            kept = frozenset(w for w in pending if target.bits > w.from_bits)
+            self._commit(Value(None, None, pending=kept))
+            return _fit(target, v.lo, v.hi)
+        # Same width: the bits are kept; only their reading changes.
+        if target.signed == source.signed:
+            return Value(v.lo, v.hi, v.taint, pending)
+        if v.lo >= target.min and v.hi <= target.max:
+            return Value(v.lo, v.hi, frozenset(), pending)
+        return type_range(target, pending=pending)
+
+    def _binary(self, e: Expr, a: Value, b: Value) -> Value:
+        op, t = e.op, e.type
+        if op == ",":
+            self._commit(a)
+            return b
+        if op == "=":
+            self._commit(a, b)
+            return Value(b.lo, b.hi) if b.lo is not None else type_range(t)
+        if op in _COMPARISONS:
+            self._commit(a, b)
+            return Value(0, 1)
+        if not t.is_integer or a.lo is None or b.lo is None:
+            self._commit(a, b)
+            return type_range(t)
+        if op == "<<":
+            self._commit(b)
+            return self._shift_left(e, a, b)
+        if op == ">>":
+            self._commit(a, b)
+            klo, khi = shift_counts(b, t)
+            if a.nonneg:
+                return _fit(t, a.lo >> khi, a.hi >> klo)
+            return type_range(t, a.taint)
+        if op == "&":
+            return self._and(t, a, b)
+        pending = a.pending | b.pending
+        if op in ("|", "^"):
+            if a.nonneg and b.nonneg:
+                top = (1 << max(a.hi.bit_length(), b.hi.bit_length())) - 1
+                return _fit(t, max(a.lo, b.lo) if op == "|" else 0, top, pending=pending)
+            return type_range(t, a.taint | b.taint, pending)
+        if op == "+":
+            return _fit(t, a.lo + b.lo, a.hi + b.hi, a.taint | b.taint, pending)
+        if op == "-":
+            return _fit(t, a.lo - b.hi, a.hi - b.lo, a.taint | b.taint, pending)
+        if op == "*":
+            corners = (a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi)
+            return _fit(t, min(corners), max(corners), pending=pending)
+        self._commit(a, b)
+        if op == "/" and a.nonneg and b.lo > 0:
+            return _fit(t, a.lo // b.hi, a.hi // b.lo)
+        if op == "%" and b.lo > 0:
+            if a.nonneg:
+                return _fit(t, 0, min(a.hi, b.hi - 1))
+            return _fit(t, -(b.hi - 1), b.hi - 1, a.taint)
+        return type_range(t, a.taint if op in ("/", "%") else frozenset())
+
+    def _shift_left(self, e: Expr, a: Value, b: Value) -> Value:
+        t = e.type
+        klo, khi = shift_counts(b, t)
+        if not a.nonneg:
+            return type_range(t, a.taint, a.pending)
+        top = a.hi << khi
+        if top <= t.max:
+            return Value(a.lo << klo, top, frozenset(), a.pending)
+        if t.signed and a.hi > 0:
+            # The shift can set the sign bit of a value that was never negative.
+            return type_range(t, a.taint | {e}, a.pending)
+        return type_range(t, a.taint, a.pending)
+
+    def _and(self, t: CType, a: Value, b: Value) -> Value:
+        pending = set()
+        for this, other in ((a, b), (b, a)):
+            for w in this.pending:
+                # A non-negative mask below bit from_bits clears every sign-extended bit.
+                if not (other.nonneg and other.hi < (1 << w.from_bits)):
+                    pending.add(w)
+        pending = frozenset(pending)
+        if a.nonneg and b.nonneg:
+            return Value(0, min(a.hi, b.hi), frozenset(), pending)
+        if a.nonneg or b.nonneg:
+            return _fit(t, 0, a.hi if a.nonneg else b.hi, pending=pending)
+        return type_range(t, a.taint | b.taint, pending)
+
+    def _compound_assign(self, e: Expr, target: Value, rhs: Value) -> Value:
+        # `u32 v; v |= x64` stores only the low 32 bits: sign-extended upper bits vanish.
+        op = e.op[:-1]
+        if op in _LOW_BITS_PRESERVING and e.type.is_integer:
+            rhs = Value(rhs.lo, rhs.hi, rhs.taint,
+                        frozenset(w for w in rhs.pending if e.type.bits > w.from_bits))
+        self._commit(target, rhs)
+        return type_range(e.type)
+
+    def _unary(self, e: Expr, a: Value) -> Value:
+        op, t = e.op, e.type
+        if op in ("+", "__extension__"):
+            return a
+        if op == "!":
+            self._commit(a)
+            return Value(0, 1)
+        if op in ("-", "~") and t.is_integer and a.lo is not None:
+            lo, hi = (-a.hi, -a.lo) if op == "-" else (-a.hi - 1, -a.lo - 1)
+            if not t.signed:
+                return type_range(t, pending=a.pending)
+            return _fit(t, lo, hi, pending=a.pending)
+        self._commit(a)
+        return type_range(t)
+
+    def _conditional(self, t: CType, kids: list[Value]) -> Value:
+        if len(kids) == 3:
+            self._commit(kids[0])
+        x, y = kids[-2], kids[-1]
+        pending = x.pending | y.pending
+        if not t.is_integer or x.lo is None or y.lo is None:
+            return type_range(t, pending=pending)
+        return _fit(t, min(x.lo, y.lo), max(x.hi, y.hi), x.taint | y.taint, pending)
