@@ -82,7 +82,7 @@ class Engine:
                 for finding in rule.check(analysis.widenings, analysis, source, root.function):
                     placed = _place(finding, wanted)
                     if placed is not None:
-                        findings.append(placed)
+                        findings.append(replace(placed, unit=path))
         errors = [d.text for d in tu.errors()]
         return UnitResult(findings, errors, tu.included_files())
 

@@ -40,6 +40,7 @@ class Finding:
     function: str = ""
     fix: Fix | None = None
     notes: tuple[Note, ...] = field(default=())
+    unit: str = ""  # the file parsed to find it (a header's finding comes from a .c file)
 
     @property
     def key(self) -> tuple[str, str, int]:

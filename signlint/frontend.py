@@ -57,9 +57,12 @@ def _declare(lib) -> None:
 
 
 def libclang_version() -> str:
+    """'clang version 22.1.4 ...' as libclang reports it."""
     try:
-        return ci.conf.lib.clang_getClangVersion() if ci else "unavailable"
-    except Exception:  # the library itself failed to load
+        lib = _lib()
+        lib.clang_getClangVersion.argtypes, lib.clang_getClangVersion.restype = [], ci._CXString
+        return ci._CXString.from_result(lib.clang_getClangVersion())
+    except Exception:  # no bindings, or the shared library failed to load
         return "unavailable"
 
 

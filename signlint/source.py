@@ -11,13 +11,13 @@ from .ir import Expr, Span
 class Source:
     def __init__(self, tu: TranslationUnit):
         self.tu = tu
-        self._spans: dict[int, Span] = {}
+        self._spans: dict[int, tuple[Expr, Span]] = {}  # keeps e alive so its id stays unique
 
     def span(self, e: Expr) -> Span:
         found = self._spans.get(id(e))
         if found is None:
-            found = self._spans[id(e)] = self.tu.span(e)
-        return found
+            found = self._spans[id(e)] = (e, self.tu.span(e))
+        return found[1]
 
     def type_spelling(self, e: Expr) -> str:
         return self.tu.type_spelling(e)

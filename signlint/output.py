@@ -1,0 +1,100 @@
+"""Formatting findings for people (clang-style text) and for programs (JSON)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+
+from . import __version__
+from .finding import Finding
+from .frontend import libclang_version
+from .ir import Position
+
+
+def display_path(path: str) -> str:
+    """Relative to the working folder when the file is under it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+class SourceLines:
+    """Reads source lines on demand, once per file."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, list[bytes]] = {}
+
+    def line(self, path: str, number: int) -> bytes:
+        lines = self._files.get(path)
+        if lines is None:
+            try:
+                with open(path, "rb") as fh:
+                    lines = fh.read().split(b"\n")
+            except OSError:
+                lines = []
+            self._files[path] = lines
+        return lines[number - 1].rstrip(b"\r") if 0 < number <= len(lines) else b""
+
+
+def _caret(line: bytes, column: int, end_column: int | None) -> str:
+    """A caret under column and tildes up to end_column, tabs kept so it lines up."""
+    prefix = "".join("\t" if ch == 9 else " " for ch in line[: column - 1])
+    width = max(1, (end_column or column + 1) - column)
+    return prefix + "^" + "~" * (width - 1)
+
+
+def _where(p: Position) -> str:
+    return f"{display_path(p.path)}:{p.line}:{p.column}"
+
+
+def format_text(findings: Iterable[Finding]) -> str:
+    lines = SourceLines()
+    out: list[str] = []
+    for f in findings:
+        out.append(f"{_where(f.position)}: warning: {f.message} [{f.rule}]")
+        source = lines.line(f.position.path, f.position.line)
+        if source:
+            out.append(source.decode("utf-8", "replace"))
+            end = f.end.column if f.end and f.end.line == f.position.line else None
+            out.append(_caret(source, f.position.column, end))
+        if f.fix:
+            shown = f": {f.fix.preview}" if f.fix.preview else ""
+            manual = "" if f.fix.applicable else " (not applied by --fix: edit by hand)"
+            out.append(f"    fix: {f.fix.description}{shown}{manual}")
+        for note in f.notes:
+            out.append(f"{_where(note.position)}: note: {note.message}")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def as_dict(f: Finding) -> dict:
+    return {
+        "rule": f.rule,
+        "path": display_path(f.position.path),
+        "line": f.position.line,
+        "column": f.position.column,
+        "end_line": f.end.line if f.end else None,
+        "end_column": f.end.column if f.end else None,
+        "message": f.message,
+        "function": f.function,
+        "fix": None if f.fix is None else {
+            "description": f.fix.description,
+            "preview": f.fix.preview,
+            "applicable": f.fix.applicable,
+            "edits": [{"path": display_path(e.path), "start_offset": e.start, "end_offset": e.end, "text": e.text}
+                      for e in f.fix.edits],
+        },
+        "notes": [{"path": display_path(n.position.path), "line": n.position.line, "column": n.position.column,
+                   "message": n.message} for n in f.notes],
+    }
+
+
+def format_json(findings: Iterable[Finding]) -> str:
+    document = {
+        "signlint_version": __version__,
+        "libclang_version": libclang_version(),
+        "findings": [as_dict(f) for f in findings],
+    }
+    return json.dumps(document, indent=2) + "\n"

@@ -1,0 +1,16 @@
+"""The rule documents (rules/SLnnn.md), from the installed package or the checkout."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+
+
+def rule_document(code: str) -> str:
+    packaged = resources.files("signlint") / "_rules" / f"{code}.md"
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    # An editable install or a plain checkout: the repository's rules/ folder.
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rules", f"{code}.md")
+    with open(here, encoding="utf-8") as fh:
+        return fh.read()
