@@ -1,0 +1,48 @@
+"""Shared helpers: run signlint on a C snippet or a file, the way a user would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from signlint.checks import DEFAULT_RULES
+from signlint.engine import Engine, Options
+from signlint.files import discover
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+# Kernel-style names every snippet may use.
+PRELUDE = """#include <stdint.h>
+typedef uint8_t u8; typedef uint16_t u16; typedef uint32_t u32; typedef uint64_t u64;
+typedef int64_t s64;
+"""
+
+
+def analyze(paths, args=(), rules=DEFAULT_RULES):
+    targets = discover([str(p) for p in paths])
+    return Engine(Options(frozenset(rules), list(args))).run(targets)
+
+
+@pytest.fixture
+def lint(tmp_path):
+    """lint(code, *args) -> [(line, rule)], lines counted from the snippet's first line."""
+
+    def run(code: str, *args: str, rules=DEFAULT_RULES):
+        path = tmp_path / "snippet.c"
+        path.write_text(PRELUDE + code)
+        offset = PRELUDE.count("\n")
+        report = analyze([path], args, rules)
+        return [(f.position.line - offset, f.rule) for f in report.findings]
+
+    return run
+
+
+def run_cli(*argv: str, cwd=None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "signlint", *argv], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)

@@ -1,0 +1,83 @@
+"""SL001 in short snippets, pyflakes style: the code reads like the bug."""
+
+from __future__ import annotations
+
+import pytest
+
+FLAGGED = [(1, "SL001")]
+
+
+@pytest.mark.parametrize("code", [
+    "u64 f(u8 b) { return b << 24; }",
+    "u64 f(u16 h) { return h << 16; }",
+    "u64 f(u8 b) { return (u64)(b << 24); }",                      # a late cast does not help
+    "s64 f(u8 b) { return (s64)(b << 24); }",                      # nor a signed one
+    "u64 f(u8 b) { return (b & 0x80) << 24; }",
+    "u64 f(u8 b, u64 x) { return x | (b << 24); }",
+    "u64 f(u8 b) { return (b << 24) >> 24; }",                     # arithmetic shift keeps the sign
+    "u64 f(u8 b, unsigned n) { return b << n; }",                  # a count of unknown range reaches 31
+    "u64 f(u8 b, unsigned n) { return b << (n & 31); }",
+    "u64 f(_Bool on) { return on << 31; }",
+    "enum { TOP = 31 }; u64 f(void) { return 1 << TOP; }",
+    "u64 f(u8 b) { return (b ? 1 : 0) << 31; }",
+    "u64 f(u8 b, u8 c) { return b + c << 24; }",
+    "u64 f(u8 b) { return (u8)(b + 1) << 24; }",
+    "int f(u8 b, u64 x) { return x == (b << 24); }",
+    "struct s { u64 v; }; struct s f(u8 b) { struct s r = { .v = b << 24 }; return r; }",
+    "static const u64 g = 1 << 31;",
+    "void f(u64 *v, u8 b) { *v += b << 24; }",
+    "u64 f(u8 b) { u64 v = 0; v ^= b << 24; return v; }",
+    "u64 f(u8 b, int c) { return c ? b << 24 : 0; }",
+    "unsigned long long f(u8 b) { return b << 24; }",
+    "struct bf { unsigned v:9; }; u64 f(struct bf *p) { return p->v << 23; }",
+])
+def test_flagged(lint, code):
+    assert lint(code) == FLAGGED
+
+
+@pytest.mark.parametrize("code", [
+    "u64 f(u8 b) { return b << 16; }",                             # 8 + 16 bits never reach bit 31
+    "u64 f(u8 b) { return b << 23; }",
+    "u64 f(u16 h) { return h << 15; }",
+    "u64 f(u8 b) { return (b & 0x7f) << 24; }",
+    "u64 f(u8 b) { return (b >> 1) << 24; }",
+    "u64 f(u8 b) { return (b % 128) << 24; }",
+    "u64 f(u8 b) { return (u64)b << 24; }",                        # cast before the shift
+    "u64 f(u8 b) { return (u32)b << 24; }",                        # unsigned int: no sign
+    "u64 f(u8 b) { return 1ULL << 31 | b; }",
+    "u64 f(void) { return 1U << 31; }",
+    "u32 f(u8 b) { return b << 24; }",                             # a u32 destination keeps the bits
+    "u64 f(u32 w) { return w << 8; }",                             # u32 is not promoted
+    "u64 f(int v) { return v << 24; }",                            # an int of unknown range: no claim
+    "u64 f(u8 b) { return (b << 24) & 0xffffffffULL; }",           # the sign-extended bits are masked off
+    "u64 f(u8 b) { return (b << 24) & 0xff000000; }",              # an unsigned int mask: no sign
+    "u32 f(u8 b, u64 x) { return x | (b << 24); }",                # widened, then truncated back
+    "void f(u32 *v, u8 b) { *v |= b << 24; }",
+    "u64 f(u8 b, unsigned n) { return (b & 1) << (n & 7); }",
+    "struct bf { unsigned v:7; }; u64 f(struct bf *p) { return p->v << 24; }",
+    "int printf(const char *, ...); void f(u8 b) { printf(\"%x\", b << 24); }",  # variadic: no conversion
+    "u64 f(u16 a, u16 b) { return a * b; }",                       # a product, not a shift: other rule
+    "u64 f(char c) { return c << 24; }",                           # signed char (x86): another rule
+])
+def test_silent(lint, code):
+    assert lint(code) == []
+
+
+def test_target_sizes_decide_what_is_a_sink(lint):
+    code = "unsigned long f(u8 b) { return b << 24; }"
+    assert lint(code) == FLAGGED
+    assert lint(code, "-m32", "-ffreestanding") == []
+
+
+def test_char_signedness_comes_from_the_target(lint):
+    code = "u64 f(char c) { return c << 24; }"
+    assert lint(code, "-funsigned-char") == FLAGGED
+    assert lint(code) == []
+
+
+def test_one_finding_per_shift_in_a_chain(lint):
+    code = """u64 f(const u8 *p) {
+	return p[0] | p[1] << 8 | p[2] << 16 |
+	       p[3] << 24;
+}"""
+    assert lint(code) == [(3, "SL001")]
