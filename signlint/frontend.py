@@ -172,7 +172,7 @@ class TranslationUnit:
             elif ch._kind_id >= 200 and ch._kind_id < 300:  # a statement (statement expression)
                 nested.append(ch)
         node = Expr(Kind.OTHER, ctype, children, handle=c)
-        if kid == _BINARY or kid == _COMPOUND_ASSIGN:
+        if kid in (_BINARY, _COMPOUND_ASSIGN):
             node.kind = Kind.BINARY if kid == _BINARY else Kind.COMPOUND_ASSIGN
             node.op = _binary_spelling(c)
         elif kid == _UNARY:
@@ -185,7 +185,7 @@ class TranslationUnit:
                 node.kind = Kind.CAST
         elif kid == _PAREN:
             node.kind = Kind.PAREN
-        elif kid == _INTEGER_LITERAL or kid == _CHARACTER_LITERAL:
+        elif kid in (_INTEGER_LITERAL, _CHARACTER_LITERAL):
             node.kind, node.value = Kind.LITERAL, _evaluate(c)
         elif kid == _DECL_REF:
             node.kind = Kind.DECL_REF

@@ -156,7 +156,8 @@ def test_header_findings_once_across_translation_units(tmp_path):
     (tmp_path / "inline.h").write_text(
         "#include <stdint.h>\nstatic inline uint64_t hi(const uint8_t *p) { return p[0] << 24; }\n")
     for name in ("a.c", "b.c"):
-        (tmp_path / name).write_text('#include "inline.h"\nuint64_t use_' + name[0] + '(const uint8_t *p) { return hi(p); }\n')
+        use = f"uint64_t use_{name[0]}(const uint8_t *p) {{ return hi(p); }}\n"
+        (tmp_path / name).write_text('#include "inline.h"\n' + use)
     result = run_cli("check", str(tmp_path))
     assert result.stdout.count("warning:") == 1
     assert "inline.h:2:" in result.stdout

@@ -7,7 +7,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import FIXTURES, run_cli
 from test_fixtures import expectations
 

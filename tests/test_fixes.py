@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import PRELUDE, analyze
+
 from signlint.fix import apply_edits
 
 

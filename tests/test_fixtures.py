@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import FIXTURES, analyze
 
 EXPECT = re.compile(r"//\s*expect(-note)?:\s*(SL\d{3}(?:\s*,\s*SL\d{3})*)")

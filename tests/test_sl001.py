@@ -76,8 +76,8 @@ def test_char_signedness_comes_from_the_target(lint):
 
 
 def test_one_finding_per_shift_in_a_chain(lint):
-    code = """u64 f(const u8 *p) {
-	return p[0] | p[1] << 8 | p[2] << 16 |
-	       p[3] << 24;
-}"""
+    code = ("u64 f(const u8 *p) {\n"
+            "\treturn p[0] | p[1] << 8 | p[2] << 16 |\n"
+            "\t       p[3] << 24;\n"
+            "}")
     assert lint(code) == [(3, "SL001")]

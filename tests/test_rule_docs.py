@@ -1,0 +1,57 @@
+"""Every rule has a document with the same sections; its examples run as tests."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from conftest import ROOT, analyze
+
+from signlint.checks import RULES
+
+SECTIONS = ["What it flags", "Why it is a bug", "Example", "Fix", "Options", "Limits"]
+BLOCK = re.compile(r"^```c (bad|good)\n(.*?)^```", re.S | re.M)
+
+
+def document(code):
+    return (ROOT / "rules" / f"{code}.md").read_text()
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_document_has_the_standard_sections(code):
+    text = document(code)
+    assert text.startswith(f"# {code}: {RULES[code].NAME}\n")
+    assert re.findall(r"^## (.+)$", text, re.M) == SECTIONS
+
+
+EXAMPLES = [(code, n, kind, body) for code in sorted(RULES)
+            for n, (kind, body) in enumerate(BLOCK.findall(document(code)))]
+
+
+@pytest.mark.parametrize("code, n, kind, body", EXAMPLES, ids=[f"{c}-{n}-{k}" for c, n, k, _ in EXAMPLES])
+def test_document_examples(tmp_path, code, n, kind, body):
+    path = tmp_path / f"example{n}.c"
+    path.write_text(body)
+    report = analyze([path], rules={code})
+    assert not report.warnings  # the example is complete C
+    assert [f.rule for f in report.findings] == ([code] if kind == "bad" else [])
+
+
+def test_every_rule_has_a_bad_and_a_good_example():
+    kinds = {(code, kind) for code, _, kind, _ in EXAMPLES}
+    assert kinds == {(code, kind) for code in RULES for kind in ("bad", "good")}
+
+
+def test_wheel_carries_the_rule_documents(tmp_path):
+    """`signlint rule` must work after a non-editable install: the wheel holds rules/."""
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+                           capture_output=True, text=True, timeout=600)
+    if build.returncode != 0:
+        pytest.skip(f"cannot build a wheel here: {build.stderr.strip().splitlines()[-1:]}")
+    [wheel] = tmp_path.glob("signlint-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        for code in RULES:
+            assert zf.read(f"signlint/_rules/{code}.md").decode() == document(code)
