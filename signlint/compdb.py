@@ -119,6 +119,18 @@ def find_database(start: str) -> str | None:
         folder = parent
 
 
+def nearest(commands: dict[str, Command], path: str) -> Command | None:
+    """For a file the database does not list (a header): the entry of the file
+    nearest to it in the tree, whose include paths most likely fit (as clangd does)."""
+    best, best_depth = None, -1
+    folder = os.path.dirname(path)
+    for command in commands.values():
+        depth = len(os.path.commonpath([folder, os.path.dirname(command.file)]))
+        if depth > best_depth or depth == best_depth and command.file < best.file:
+            best, best_depth = command, depth
+    return best
+
+
 def parse_arguments(command: Command | None, extra: list[str]) -> list[str]:
     """The clang arguments for one file: its database flags, then the user's."""
     args: list[str] = []

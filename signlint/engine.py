@@ -56,14 +56,15 @@ class Engine:
         return compdb.parse_arguments(self._command(path), self.options.extra_args)
 
     def _command(self, path: str) -> compdb.Command | None:
-        if self._fixed_db is not None:
-            return self._fixed_db.get(path)
-        found = compdb.find_database(path)
-        if found is None:
-            return None
-        if found not in self._databases:
-            self._databases[found] = compdb.load(found)
-        return self._databases[found].get(path)
+        database = self._fixed_db
+        if database is None:
+            found = compdb.find_database(path)
+            if found is None:
+                return None
+            if found not in self._databases:
+                self._databases[found] = compdb.load(found)
+            database = self._databases[found]
+        return database.get(path) or compdb.nearest(database, path)
 
     # -- analysis -------------------------------------------------------------
 

@@ -9,8 +9,9 @@ and the reasoning stops there.
 Two facts travel with a value besides its interval:
 - taint: left shifts of a provably non-negative value whose signed result can
   reach the sign bit. Such a value is negative *only because of the shift*; that
-  is the bug signlint looks for. Taint flows through | ^ + - & >> / % ?: casts to
-  the same signed type and parentheses, and stops at anything that makes the
+  is the bug signlint looks for. Taint flows through | ^ + - & / % ?: casts to
+  the same signed type and parentheses (not through >>: shifting a shifted int back
+  is how C code sign-extends on purpose), and stops at anything that makes the
   value non-negative again (a mask, a conversion to an unsigned or narrower type).
 - pending: sign extensions (widenings of a tainted value to a wider type) whose
   upper bits may still be cut off before anyone sees them: `u32 r = x64 | (b << 24)`
@@ -180,7 +181,8 @@ class ValueAnalysis:
             klo, khi = shift_counts(b, t)
             if a.nonneg:
                 return _fit(t, a.lo >> khi, a.hi >> klo)
-            return type_range(t, a.taint)
+            # `(x << 24) >> 24` is the idiom for sign extension: the sign is wanted.
+            return type_range(t)
         if op == "&":
             return self._and(t, a, b)
         pending = a.pending | b.pending

@@ -198,3 +198,15 @@ def test_usage_error_exit_status():
     result = run_cli("check", "--fix", "--diff", "x.c")
     assert result.returncode == 2
     assert "--fix and --diff cannot be used together" in result.stderr
+
+
+def test_header_alone_borrows_the_flags_of_its_nearest_source(tmp_path):
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "types.h").write_text("typedef unsigned long long wide_t;\n")
+    (tmp_path / "a.c").write_text('#include "api.h"\n')
+    (tmp_path / "api.h").write_text('#include "types.h"\nstatic inline wide_t f(unsigned char b) { return b << 24; }\n')
+    db = [{"directory": str(tmp_path), "file": "a.c", "arguments": ["cc", "-Iinc", "-c", "a.c"]}]
+    (tmp_path / "compile_commands.json").write_text(json.dumps(db))
+    result = run_cli("check", str(tmp_path / "api.h"))
+    assert result.stderr == ""
+    assert result.returncode == 1 and "'wide_t'" in result.stdout

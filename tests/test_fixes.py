@@ -26,6 +26,8 @@ def fixed(tmp_path, code, *args):
     ("u64 f(void) { return 1 << 31; }", "u64 f(void) { return 1ULL << 31; }"),
     ("s64 f(void) { return 0xff << 24; }", "s64 f(void) { return 0xffLL << 24; }"),
     ("u64 f(u8 b) { return (u64)(b << 24); }", "u64 f(u8 b) { return ((u64)b << 24); }"),
+    ("#define to_u64(x) ((u64)(x))\nu64 f(u8 b) { return to_u64(b << 24); }",
+     "#define to_u64(x) ((u64)(x))\nu64 f(u8 b) { return to_u64((u64)b << 24); }"),
     ("u64 f(u8 b, u8 c) { return b + c << 24; }", "u64 f(u8 b, u8 c) { return (u64)(b + c) << 24; }"),
     ("u64 f(u16 *p) { return (u16)(*p) << 16; }", "u64 f(u16 *p) { return (u64)(u16)(*p) << 16; }"),
     ("void f(u64 *v, const u8 *buf, int i) { *v |= buf[i] << (8 * i); }",

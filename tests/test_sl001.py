@@ -14,7 +14,6 @@ FLAGGED = [(1, "SL001")]
     "s64 f(u8 b) { return (s64)(b << 24); }",                      # nor a signed one
     "u64 f(u8 b) { return (b & 0x80) << 24; }",
     "u64 f(u8 b, u64 x) { return x | (b << 24); }",
-    "u64 f(u8 b) { return (b << 24) >> 24; }",                     # arithmetic shift keeps the sign
     "u64 f(u8 b, unsigned n) { return b << n; }",                  # a count of unknown range reaches 31
     "u64 f(u8 b, unsigned n) { return b << (n & 31); }",
     "u64 f(_Bool on) { return on << 31; }",
@@ -56,6 +55,7 @@ def test_flagged(lint, code):
     "u64 f(u8 b, unsigned n) { return (b & 1) << (n & 7); }",
     "struct bf { unsigned v:7; }; u64 f(struct bf *p) { return p->v << 24; }",
     "int printf(const char *, ...); void f(u8 b) { printf(\"%x\", b << 24); }",  # variadic: no conversion
+    "s64 f(u8 b) { return (int)(b << 24) >> 24; }",               # sign extension on purpose
     "u64 f(u16 a, u16 b) { return a * b; }",                       # a product, not a shift: other rule
     "u64 f(char c) { return c << 24; }",                           # signed char (x86): another rule
 ])

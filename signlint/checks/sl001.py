@@ -110,10 +110,13 @@ def _fix(shift: Expr, operand: Expr, sink: Expr, sink_type: str, source: Source)
         edits.append(Edit(at.path, at.offset, at.offset, f"({sink_type})"))
         description = "cast before shifting"
     if sink.explicit and strip(sink.children[-1]) is shift:
-        # A late cast `(u64)(b << 24)`: move it onto the operand.
         cast_span, inner_span = source.span(sink), source.span(sink.children[-1])
-        if cast_span.in_macro or inner_span.in_macro or cast_span.begin.path != operand_span.begin.path:
-            return Fix("move the cast before the shift", tuple(edits), "", applicable=False)
+        movable = not (cast_span.in_macro or inner_span.in_macro) and cast_span.begin.path == operand_span.begin.path
+    else:
+        movable = False
+    if movable:
+        # A late cast `(u64)(b << 24)`: move it onto the operand. (One spelled in a
+        # macro, like cpu_to_le64(), stays: casting the operand as well is enough.)
         edits.insert(0, Edit(cast_span.begin.path, cast_span.begin.offset, inner_span.begin.offset, ""))
         description = "move the cast before the shift"
         preview_span = cast_span
