@@ -100,8 +100,7 @@ class TranslationUnit:
     """One parsed file, with its expressions on demand."""
 
     def __init__(self, path: str, args: list[str], unsaved: dict[str, str] | None = None):
-        lib = _lib()
-        del lib
+        _lib()  # declares the C functions the bindings lack, once
         self.path = path
         index = ci.Index.create()
         files = [(name, text) for name, text in (unsaved or {}).items()]
@@ -153,25 +152,45 @@ class TranslationUnit:
                 yield Root(expr, function)
 
     def _statement_roots(self, cursor) -> Iterator[Expr]:
-        for child in cursor.get_children():
-            if _EXPR_FIRST <= child._kind_id <= _EXPR_LAST:
-                nested: list = []
-                yield self._convert(child, nested)
-                for stmt in nested:  # statements inside GNU statement expressions
-                    yield from self._statement_roots(stmt)
-            else:
-                yield from self._statement_roots(child)
+        # Iterative: long `else if` chains and deep macro expansions must not hit
+        # Python's recursion limit.
+        pending = [cursor]
+        while pending:
+            node = pending.pop()
+            statements = []
+            for child in node.get_children():
+                if _EXPR_FIRST <= child._kind_id <= _EXPR_LAST:
+                    yield self._convert(child, statements)
+                else:
+                    statements.append(child)
+            pending.extend(reversed(statements))
 
-    def _convert(self, c, nested: list) -> Expr:
+    def _convert(self, root, statements: list) -> Expr:
+        """Post-order conversion of an expression; statements found inside it (GNU
+        statement expressions) are appended to statements for the caller to walk."""
+        done: list[Expr] = []
+        work: list[tuple] = [(root, -1)]
+        while work:
+            c, count = work.pop()
+            if count < 0:
+                kids = []
+                for ch in c.get_children():
+                    kid = ch._kind_id
+                    if _EXPR_FIRST <= kid <= _EXPR_LAST:
+                        kids.append(ch)
+                    elif 200 <= kid < 300:
+                        statements.append(ch)
+                work.append((c, len(kids)))
+                work.extend((ch, -1) for ch in reversed(kids))
+            else:
+                children = done[len(done) - count :] if count else []
+                del done[len(done) - count :]
+                done.append(self._node(c, children))
+        return done[0]
+
+    def _node(self, c, children: list[Expr]) -> Expr:
         kid = c._kind_id
-        ctype = self._ctype(c.type)
-        children = []
-        for ch in c.get_children():
-            if _EXPR_FIRST <= ch._kind_id <= _EXPR_LAST:
-                children.append(self._convert(ch, nested))
-            elif ch._kind_id >= 200 and ch._kind_id < 300:  # a statement (statement expression)
-                nested.append(ch)
-        node = Expr(Kind.OTHER, ctype, children, handle=c)
+        node = Expr(Kind.OTHER, self._ctype(c.type), children, handle=c)
         if kid in (_BINARY, _COMPOUND_ASSIGN):
             node.kind = Kind.BINARY if kid == _BINARY else Kind.COMPOUND_ASSIGN
             node.op = _binary_spelling(c)

@@ -97,11 +97,23 @@ class ValueAnalysis:
         for v in values:
             self.widenings.extend(v.pending)
 
-    def visit(self, e: Expr) -> Value:
-        kids = [self.visit(c) for c in e.children]
-        value = self._transfer(e, kids)
-        self.values[id(e)] = value
-        return value
+    def visit(self, root: Expr) -> Value:
+        """Post-order, without recursion: kernel macro expansions nest thousands deep."""
+        done: list[Value] = []
+        work: list[tuple[Expr, bool]] = [(root, False)]
+        while work:
+            e, ready = work.pop()
+            if not ready:
+                work.append((e, True))
+                work.extend((c, False) for c in reversed(e.children))
+                continue
+            n = len(e.children)
+            kids = done[len(done) - n :] if n else []
+            del done[len(done) - n :]
+            value = self._transfer(e, kids)
+            self.values[id(e)] = value
+            done.append(value)
+        return done[0]
 
     # -- transfer functions ---------------------------------------------------
 

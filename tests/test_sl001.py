@@ -81,3 +81,11 @@ def test_one_finding_per_shift_in_a_chain(lint):
             "\t       p[3] << 24;\n"
             "}")
     assert lint(code) == [(3, "SL001")]
+
+
+def test_deeply_nested_expressions_and_long_else_if_chains(lint):
+    terms = " | ".join(f"(b << {i % 8})" for i in range(3000))
+    chain = "".join(f"if (x == {i}) v = b << 8; else " for i in range(2000))
+    code = (f"u64 f(u8 b) {{ return {terms} |\n (b << 24); }}\n"
+            f"u64 g(u8 b, int x) {{ u64 v = 0; {chain} v = 0; return v; }}\n")
+    assert lint(code) == [(2, "SL001")]
