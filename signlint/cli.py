@@ -67,6 +67,8 @@ def check(ctx: click.Context, paths, compile_commands, select, ignore, fix_, dif
         _fail(str(exc))
     for warning in report.warnings:
         click.echo(f"signlint: warning: {warning}", err=True)
+    for error in report.internal_errors:
+        click.echo(f"signlint: error: {error}; please report this", err=True)
 
     remaining = report.findings
     if fix_ or diff_:
@@ -88,6 +90,8 @@ def check(ctx: click.Context, paths, compile_commands, select, ignore, fix_, dif
         click.echo(format_json(remaining), nl=False)
     elif not diff_:
         click.echo(format_text(remaining), nl=False)
+    if report.internal_errors:
+        ctx.exit(EXIT_ERROR)
     ctx.exit(EXIT_FINDINGS if remaining else EXIT_CLEAN)
 
 

@@ -31,6 +31,7 @@ class Options:
 class Report:
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # e.g. parse errors: results may be incomplete
+    internal_errors: list[str] = field(default_factory=list)  # files signlint failed on (its own bugs)
     parsed: int = 0
 
 
@@ -97,6 +98,9 @@ class Engine:
                 result = self.analyze(path, targets.wanted)
             except FrontendError as exc:
                 report.warnings.append(str(exc))
+                return
+            except Exception as exc:  # a bug in signlint: say so, and go on with the other files
+                report.internal_errors.append(f"{_rel(path)}: internal error ({type(exc).__name__}: {exc})")
                 return
             report.parsed += 1
             included.update(result.includes)

@@ -210,3 +210,28 @@ def test_header_alone_borrows_the_flags_of_its_nearest_source(tmp_path):
     result = run_cli("check", str(tmp_path / "api.h"))
     assert result.stderr == ""
     assert result.returncode == 1 and "'wide_t'" in result.stdout
+
+
+def test_an_internal_error_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / "a.c").write_text(BUGGY)
+    (tmp_path / "b.c").write_text(BUGGY.replace("f(", "g("))
+    # Make the analysis itself fail on a.c only, as a bug in signlint would.
+    hook = tmp_path / "sitecustomize.py"
+    hook.write_text(
+        "import signlint.engine as e\n"
+        "real = e.Engine.analyze\n"
+        "def broken(self, path, wanted, unsaved=None):\n"
+        "    if path.endswith('a.c'):\n"
+        "        raise ValueError('boom')\n"
+        "    return real(self, path, wanted, unsaved)\n"
+        "e.Engine.analyze = broken\n")
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}")
+    result = subprocess.run([sys.executable, "-m", "signlint", "check", str(tmp_path)], env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "a.c: internal error (ValueError: boom); please report this" in result.stderr
+    assert "b.c:2:" in result.stdout  # the other file was still analysed
