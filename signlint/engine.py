@@ -40,6 +40,7 @@ class UnitResult:
     findings: list[Finding]
     errors: list[str]  # the TU's parse errors ('path:line:col: error: ...')
     includes: set[str]
+    unknown_arguments: list[str] = field(default_factory=list)
 
 
 class Engine:
@@ -86,12 +87,13 @@ class Engine:
                     if placed is not None:
                         findings.append(replace(placed, unit=path))
         errors = [d.text for d in tu.errors()]
-        return UnitResult(findings, errors, tu.included_files())
+        return UnitResult(findings, errors, tu.included_files(), tu.unknown_arguments())
 
     def run(self, targets: Targets) -> Report:
         report = Report()
         seen: dict[tuple, Finding] = {}
         included: set[str] = set()
+        ignored: set[str] = set()
 
         def take(path: str) -> None:
             try:
@@ -104,6 +106,10 @@ class Engine:
                 return
             report.parsed += 1
             included.update(result.includes)
+            for argument in result.unknown_arguments:
+                if argument not in ignored:
+                    ignored.add(argument)
+                    report.warnings.append(f"clang does not know the argument '{argument}'; it was ignored")
             if result.errors:
                 report.warnings.append(f"{_rel(path)}: parse errors, results may be incomplete: {result.errors[0]}")
             merge(seen, result.findings)

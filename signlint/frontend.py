@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -86,6 +87,8 @@ _INTEGER_KINDS = {
     "LONG": True, "LONGLONG": True, "INT128": True,
 }
 
+_UNKNOWN_ARGUMENT = re.compile(r"unknown argument:? '([^']*)'")
+
 # Parse options: keep going past a missing #include so the rest is still analysed.
 _PARSE_OPTIONS = 0x200  # CXTranslationUnit_KeepGoing
 
@@ -115,14 +118,19 @@ class TranslationUnit:
     # -- diagnostics -------------------------------------------------------
 
     def errors(self) -> list[Diagnostic]:
+        """Errors in the code; not the driver's complaints about arguments."""
         out = []
         for d in self._tu.diagnostics:
-            if d.severity >= ci.Diagnostic.Error:
+            if d.severity >= ci.Diagnostic.Error and not _UNKNOWN_ARGUMENT.match(d.spelling):
                 loc = d.location
                 where = f"{loc.file.name}:{loc.line}:{loc.column}: " if loc.file else ""
                 kind = "fatal error" if d.severity == ci.Diagnostic.Fatal else "error"
                 out.append(Diagnostic(kind, f"{where}{kind}: {d.spelling}"))
         return out
+
+    def unknown_arguments(self) -> list[str]:
+        """Compiler arguments clang did not know (and so ignored)."""
+        return [m.group(1) for d in self._tu.diagnostics if (m := _UNKNOWN_ARGUMENT.match(d.spelling))]
 
     def included_files(self) -> set[str]:
         return {os.path.realpath(inc.include.name) for inc in self._tu.get_includes() if inc.include}

@@ -235,3 +235,11 @@ def test_an_internal_error_is_one_line_and_exit_2(tmp_path):
     assert "Traceback" not in result.stderr
     assert "a.c: internal error (ValueError: boom); please report this" in result.stderr
     assert "b.c:2:" in result.stdout  # the other file was still analysed
+
+
+def test_unknown_compiler_arguments_are_named_once_not_parse_errors(tmp_path):
+    for name in ("a.c", "b.c"):
+        (tmp_path / name).write_text(CLEAN.replace("f(", name[0] + "("))
+    result = run_cli("check", str(tmp_path), "--", "-fno-such-gcc-flag")
+    assert result.returncode == 0
+    assert result.stderr == "signlint: warning: clang does not know the argument '-fno-such-gcc-flag'; it was ignored\n"
