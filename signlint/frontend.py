@@ -202,6 +202,10 @@ class TranslationUnit:
         if kid in (_BINARY, _COMPOUND_ASSIGN):
             node.kind = Kind.BINARY if kid == _BINARY else Kind.COMPOUND_ASSIGN
             node.op = _binary_spelling(c)
+            if node.op in ("<<", ">>") and len(children) == 2 and children[1].value is None:
+                # A count clang can fold (type_max(), hweight32(const), a const local)
+                # is exact; asking only here keeps evaluation off the hot path.
+                children[1].value = _evaluate(children[1].handle)
         elif kid == _UNARY:
             node.kind = Kind.UNARY
             node.op = _UNARY_OPS.get(_lib().clang_getCursorUnaryOperatorKind(c), "?")
@@ -303,9 +307,12 @@ class TranslationUnit:
         return Position(name, line.value, col.value, off.value)
 
     def type_spelling(self, expr: Expr) -> str:
-        """The expression's type as written (typedef names kept), without qualifiers."""
+        """The expression's type as written (typedef names kept), without qualifiers;
+        a typeof() is spelled as the type it stands for."""
         t = expr.handle.type
         spelling = t.spelling
+        if "typeof" in spelling:
+            spelling = t.get_canonical().spelling
         for qualifier in ("const ", "volatile "):
             spelling = spelling.replace(qualifier, "")
         return spelling.strip()

@@ -120,6 +120,9 @@ class ValueAnalysis:
     def _transfer(self, e: Expr, kids: list[Value]) -> Value:
         t = e.type
         kind = e.kind
+        if e.value is not None and kind is not Kind.BINARY and t.is_integer and t.min <= e.value <= t.max:
+            self._commit(*kids)  # a constant clang folded (a literal, an enumerator, a shift count)
+            return Value(e.value, e.value)
         if kind is Kind.PAREN:
             return kids[0] if kids else type_range(t)
         if kind is Kind.CAST and kids:
@@ -135,8 +138,6 @@ class ValueAnalysis:
         self._commit(*kids)
         if not t.is_integer:
             return NOTHING
-        if e.value is not None and t.min <= e.value <= t.max:
-            return Value(e.value, e.value)
         if kind is Kind.MEMBER and e.bitfield_width:
             w = e.bitfield_width
             if e.type.signed:
@@ -181,7 +182,7 @@ class ValueAnalysis:
             return Value(b.lo, b.hi) if b.lo is not None else type_range(t)
         if op in _COMPARISONS:
             self._commit(a, b)
-            return Value(0, 1)
+            return _compare(op, a, b)
         if not t.is_integer or a.lo is None or b.lo is None:
             self._commit(a, b)
             return type_range(t)
@@ -197,6 +198,8 @@ class ValueAnalysis:
             return type_range(t)
         if op == "&":
             return self._and(t, a, b)
+        if op == "|":
+            a, b = _or_hides(a, b, t), _or_hides(b, a, t)
         pending = a.pending | b.pending
         if op in ("|", "^"):
             if a.nonneg and b.nonneg:
@@ -224,6 +227,9 @@ class ValueAnalysis:
         klo, khi = shift_counts(b, t)
         if not a.nonneg:
             return type_range(t, a.taint, a.pending)
+        # Sign-extended upper bits shifted out of the type are gone: `(u64)(b << 24) << 32`.
+        pending = frozenset(w for w in a.pending if klo < t.bits - w.from_bits)
+        a = Value(a.lo, a.hi, a.taint, pending)
         top = a.hi << khi
         if top <= t.max:
             return Value(a.lo << klo, top, frozenset(), a.pending)
@@ -278,3 +284,24 @@ class ValueAnalysis:
         if not t.is_integer or x.lo is None or y.lo is None:
             return type_range(t, pending=pending)
         return _fit(t, min(x.lo, y.lo), max(x.hi, y.hi), x.taint | y.taint, pending)
+
+
+def _compare(op: str, a: Value, b: Value) -> Value:
+    """0 or 1; exact when both sides are known constants (`31 - (0 < 1)`)."""
+    if a.lo is None or b.lo is None or a.lo != a.hi or b.lo != b.hi:
+        return Value(0, 1)
+    x, y = a.lo, b.lo
+    result = {"<": x < y, ">": x > y, "<=": x <= y, ">=": x >= y, "==": x == y, "!=": x != y,
+              "&&": bool(x) and bool(y), "||": bool(x) or bool(y)}[op]
+    return Value(int(result), int(result))
+
+
+def _or_hides(v: Value, other: Value, t: CType) -> Value:
+    """v without the sign extensions that OR-ing with a constant whose upper bits
+    are all ones makes invisible (`x | 0xffffffff80000000ULL`)."""
+    if not v.pending or other.lo is None or other.lo != other.hi:
+        return v
+    ones = other.lo % (1 << t.bits)
+    kept = frozenset(w for w in v.pending
+                     if ones >> w.from_bits != (1 << (t.bits - w.from_bits)) - 1)
+    return Value(v.lo, v.hi, v.taint, kept)

@@ -89,3 +89,30 @@ def test_deeply_nested_expressions_and_long_else_if_chains(lint):
     code = (f"u64 f(u8 b) {{ return {terms} |\n (b << 24); }}\n"
             f"u64 g(u8 b, int x) {{ u64 v = 0; {chain} v = 0; return v; }}\n")
     assert lint(code) == [(2, "SL001")]
+
+
+@pytest.mark.parametrize("code", [
+    # Counts clang folds are exact: type_max(int) from the kernel's overflow.h.
+    "#define is_signed_type(t) (((t)(-1)) < (t)1)\n"
+    "#define type_max(T) ((T)((((T)1 << (8*sizeof(T) - 1 - is_signed_type(T))) - 1) * 2 + 1))\n"
+    "s64 f(void) { return type_max(int); }",
+    "u64 f(void) { return 1 << __builtin_popcount(0x7f); }",
+    "u64 f(void) { const unsigned shift = 12 - 3; return 1 << shift; }",
+    # The sign-extended bits are shifted out of the u64.
+    "u64 f(u8 b) { return (u64)(b << 24) << 32; }",
+])
+def test_silent_by_folding_and_shifting_out(lint, code):
+    assert lint(code) == []
+
+
+def test_typeof_sink_is_spelled_as_its_type(tmp_path):
+    from conftest import PRELUDE, analyze
+    path = tmp_path / "t.c"
+    path.write_text(PRELUDE + "long long f(u8 b, long long x) { typeof(x) y = b << 24; return y; }\n")
+    [finding] = analyze([path]).findings
+    assert "'long long'" in finding.message and finding.fix.edits[0].text == "(long long)"
+
+
+def test_or_with_constant_upper_ones_hides_the_extension(lint):
+    assert lint("u64 f(u8 b) { return (b << 24) | 0xffffffff00000000ULL; }") == []
+    assert lint("u64 f(u8 b) { return (b << 24) | 0xffff000000000000ULL; }") == FLAGGED
