@@ -58,15 +58,26 @@ class Engine:
         return compdb.parse_arguments(self._command(path), self.options.extra_args)
 
     def _command(self, path: str) -> compdb.Command | None:
-        database = self._fixed_db
+        database = self._database(path)
         if database is None:
-            found = compdb.find_database(path)
-            if found is None:
-                return None
-            if found not in self._databases:
-                self._databases[found] = compdb.load(found)
-            database = self._databases[found]
+            return None
         return database.get(path) or compdb.nearest(database, path)
+
+    def _database(self, path: str) -> dict[str, compdb.Command] | None:
+        if self._fixed_db is not None:
+            return self._fixed_db
+        found = compdb.find_database(path)
+        if found is None:
+            return None
+        if found not in self._databases:
+            self._databases[found] = compdb.load(found)
+        return self._databases[found]
+
+    def is_built(self, path: str) -> bool:
+        """False for a file a compile database governs but does not list: the
+        build does not compile it (another architecture, a disabled option)."""
+        database = self._database(path)
+        return database is None or path in database
 
     # -- analysis -------------------------------------------------------------
 
@@ -114,11 +125,24 @@ class Engine:
                 report.warnings.append(f"{_rel(path)}: parse errors, results may be incomplete: {result.errors[0]}")
             merge(seen, result.findings)
 
+        # In a folder scan, files the build does not compile are left out; named
+        # files are always analysed (a header borrows its nearest neighbour's flags).
+        unbuilt = 0
         for path in targets.sources:
-            take(path)
+            if path in targets.files or self.is_built(path):
+                take(path)
+            else:
+                unbuilt += 1
         for header in targets.headers:
-            if header not in included:
+            if header in included:
+                continue
+            if header in targets.files or self._database(header) is None:
                 take(header)
+            else:
+                unbuilt += 1
+        if unbuilt:
+            report.warnings.append(f"{unbuilt} file(s) under the named folders are not in the compile database "
+                                   f"and no listed file includes them; they were not analysed")
         report.findings = sorted(seen.values(), key=lambda f: (f.position.path, f.position.offset, f.rule))
         return report
 

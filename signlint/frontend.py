@@ -111,9 +111,11 @@ class TranslationUnit:
             self._tu = index.parse(path, args=args, unsaved_files=files or None, options=_PARSE_OPTIONS)
         except ci.TranslationUnitLoadError as exc:
             raise FrontendError(f"libclang could not parse {path} ({exc})") from None
+        # clang names files relative to its working directory (-working-directory).
+        self._cwd = args[args.index("-working-directory") + 1] if "-working-directory" in args[:-1] else os.getcwd()
         self._ctypes: dict[tuple, CType] = {}
         self._file_names: dict[int, str | None] = {}
-        self._texts: dict[str, bytes] = dict((os.path.realpath(k), v.encode()) for k, v in (unsaved or {}).items())
+        self._texts: dict[str, bytes] = {os.path.realpath(k): v.encode() for k, v in (unsaved or {}).items()}
 
     # -- diagnostics -------------------------------------------------------
 
@@ -133,7 +135,10 @@ class TranslationUnit:
         return [m.group(1) for d in self._tu.diagnostics if (m := _UNKNOWN_ARGUMENT.match(d.spelling))]
 
     def included_files(self) -> set[str]:
-        return {os.path.realpath(inc.include.name) for inc in self._tu.get_includes() if inc.include}
+        return {self._real(inc.include.name) for inc in self._tu.get_includes() if inc.include}
+
+    def _real(self, name: str) -> str:
+        return os.path.realpath(os.path.join(self._cwd, name))
 
     # -- expressions -------------------------------------------------------
 
@@ -150,7 +155,7 @@ class TranslationUnit:
                 continue
             name = f.name
             if name not in file_ok:
-                file_ok[name] = wanted(os.path.realpath(name))
+                file_ok[name] = wanted(self._real(name))
             if not file_ok[name]:
                 continue
             if kind == ci.CursorKind.FUNCTION_DECL and not decl.is_definition():
@@ -302,7 +307,7 @@ class TranslationUnit:
         name = self._file_names.get(key)
         if name is None:
             name = ci._CXString.from_result(lib.clang_getFileName(f)) if f.value else ""
-            name = os.path.realpath(name) if name else ""
+            name = self._real(name) if name else ""
             self._file_names[key] = name
         return Position(name, line.value, col.value, off.value)
 

@@ -243,3 +243,29 @@ def test_unknown_compiler_arguments_are_named_once_not_parse_errors(tmp_path):
     result = run_cli("check", str(tmp_path), "--", "-fno-such-gcc-flag")
     assert result.returncode == 0
     assert result.stderr == "signlint: warning: clang does not know the argument '-fno-such-gcc-flag'; it was ignored\n"
+
+
+def test_folder_scan_with_a_database_skips_what_the_build_does_not_compile(tmp_path):
+    (tmp_path / "built.c").write_text(BUGGY)
+    (tmp_path / "other_arch.c").write_text(BUGGY.replace("f(", "g("))
+    (tmp_path / "unused.h").write_text(BUGGY.replace("f(", "h("))
+    db = [{"directory": str(tmp_path), "file": "built.c", "arguments": ["cc", "-c", "built.c"]}]
+    (tmp_path / "compile_commands.json").write_text(json.dumps(db))
+    result = run_cli("check", str(tmp_path))
+    assert result.stdout.count("warning:") == 1 and "built.c:2:" in result.stdout
+    assert "2 file(s) under the named folders are not in the compile database" in result.stderr
+    # Named explicitly, they are analysed.
+    assert "other_arch.c:2:" in run_cli("check", str(tmp_path / "other_arch.c")).stdout
+
+
+def test_header_found_through_a_relative_include_path_is_reported_at_its_real_path(tmp_path):
+    src = tmp_path / "tree"
+    (src / "include").mkdir(parents=True)
+    (src / "include" / "hi.h").write_text(
+        "#include <stdint.h>\nstatic inline uint64_t hi(uint8_t b) { return b << 24; }\n")
+    (src / "main.c").write_text('#include "hi.h"\nuint64_t f(uint8_t b) { return hi(b); }\n')
+    db = [{"directory": str(src), "file": "main.c", "command": "cc -I./include -c main.c"}]
+    (src / "compile_commands.json").write_text(json.dumps(db))
+    result = run_cli("check", str(src), cwd=tmp_path)  # clang runs in tree/, signlint in its parent
+    assert result.stderr == ""
+    assert result.stdout.startswith("tree/include/hi.h:2:")
