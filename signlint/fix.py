@@ -137,4 +137,5 @@ def _replace_atomically(path: str, data: bytes) -> None:
 def unified_diff(file_fix: FileFix, shown_path: str) -> str:
     old = file_fix.old.decode("utf-8", "replace").splitlines(keepends=True)
     new = file_fix.new.decode("utf-8", "replace").splitlines(keepends=True)
-    return "".join(difflib.unified_diff(old, new, f"a/{shown_path}", f"b/{shown_path}"))
+    before, after = (shown_path, shown_path) if os.path.isabs(shown_path) else (f"a/{shown_path}", f"b/{shown_path}")
+    return "".join(difflib.unified_diff(old, new, before, after))

@@ -283,18 +283,29 @@ class TranslationUnit:
                 end = None
         return Span(begin, end, expansion if in_macro else None)
 
+    def expansion_range(self, expr: Expr) -> tuple[Position, Position]:
+        """Where the macro uses that produce the expression begin and end."""
+        extent = expr.handle.extent
+        return self._position(extent.start, spelling=False), self._position(extent.end, spelling=False)
+
     def _macro_end(self, expr: Expr, begin: Position) -> Position | None:
         """The end of an expression spelled in a macro, when all of it is spelled in
-        one place: the end of the last token, found from the last leaf."""
+        one place (else None): a parenthesis or call is closed in the same macro
+        body; otherwise the last token is the end of the last leaf."""
+        text = self.file_bytes(begin.path)
+        if expr.kind in (Kind.PAREN, Kind.CALL):
+            end = _closing_paren(text, begin.offset, call=expr.kind is Kind.CALL)
+            if end is None:
+                return None
+            return Position(begin.path, begin.line, begin.column + end - begin.offset, end)
         last = expr
         while last.children:
-            if last.kind in (Kind.PAREN, Kind.CALL):  # the closing ')' is not a leaf
+            if last.kind in (Kind.PAREN, Kind.CALL):  # ends in ')': not a leaf
                 return None
             last = last.children[-1]
         start = self._position(last.handle.extent.start, spelling=True)
         if start.path != begin.path or start.offset < begin.offset:
             return None
-        text = self.file_bytes(start.path)
         length = _token_length(text, start.offset)
         return Position(start.path, start.line, start.column + length, start.offset + length)
 
@@ -379,3 +390,28 @@ def _token_length(text: bytes, offset: int) -> int:
         if text.startswith(punct, offset):
             return len(punct)
     return 1
+
+
+def _closing_paren(text: bytes, offset: int, call: bool) -> int | None:
+    """Offset just past the ')' matching the '(' at offset (after a name, for a
+    call), within one logical line (a macro body); None if it is not there."""
+    i = offset
+    if call:
+        i += _token_length(text, i)
+        while i < len(text) and text[i : i + 1] in (b" ", b"\t"):
+            i += 1
+    if text[i : i + 1] != b"(":
+        return None
+    depth = 0
+    while i < len(text):
+        ch = text[i : i + 1]
+        if ch == b"\n" and text[i - 1 : i] != b"\\":
+            return None
+        if ch == b"(":
+            depth += 1
+        elif ch == b")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .finding import Edit
 from .frontend import TranslationUnit
-from .ir import Expr, Span
+from .ir import Expr, Position, Span
 
 
 class Source:
@@ -26,12 +26,18 @@ class Source:
         return self.tu.is_system(e)
 
     def text(self, e: Expr) -> str | None:
-        """The expression as written, when it is written in one piece."""
+        """The expression as written, when it is written in one piece (or, for one
+        assembled by macros, as the macros are used, when that fits on a line)."""
         span = self.span(e)
-        if span.end is None or not span.begin.path:
+        begin, end = span.begin, span.end
+        if end is None and span.in_macro:
+            begin, end = self.tu.expansion_range(e)
+            if not self.spelled_together(begin, end):
+                return None
+        if end is None or not begin.path:
             return None
-        data = self.tu.file_bytes(span.begin.path)
-        return data[span.begin.offset : span.end.offset].decode("utf-8", "replace")
+        data = self.tu.file_bytes(begin.path)
+        return data[begin.offset : end.offset].decode("utf-8", "replace")
 
     def apply_to(self, span: Span, edits: list[Edit]) -> str:
         """The text of span with the edits that fall inside it applied ('' if unknown)."""
@@ -48,3 +54,11 @@ class Source:
             cursor = edit.end
         out.append(data[cursor:hi].decode("utf-8", "replace"))
         return "".join(out)
+
+    def spelled_together(self, first: Position, last: Position) -> bool:
+        """Are both written in one place: the same file, in order, on one logical
+        line (a macro body continues over backslash-newlines)?"""
+        if not first.path or first.path != last.path or first.offset > last.offset:
+            return False
+        between = self.tu.file_bytes(first.path)[first.offset : last.offset]
+        return b"\n" not in between.replace(b"\\\n", b"")

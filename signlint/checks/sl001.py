@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 
 from ..finding import Edit, Finding, Fix, Note
-from ..ir import Expr, Kind
+from ..ir import Expr, Kind, Span
 from ..source import Source
 from ..values import Value, ValueAnalysis, Widening, shift_counts
 
@@ -44,12 +44,14 @@ def _finding(shift: Expr, widening: Widening, analysis: ValueAnalysis, source: S
     sink_type = source.type_spelling(sink)
     operand_value = analysis.values[id(operand)]
     count_value = analysis.values[id(count)]
-    span = source.span(shift)
-    operand_text = source.text(strip(operand)) or "the operand"
+    span = _where(shift, count, source)
+    operand_text = source.text(strip(operand)) or ""
+    if operand_text and operand_text == source.text(shift):  # a macro use that spells it all: `GET(p)`
+        operand_text = ""
     count_text = source.text(strip(count)) or (str(count_value.lo) if count_value.lo == count_value.hi else "n")
     message = _message(shift, operand, operand_text, count_text, operand_value, count_value, sink, sink_type, source)
     notes = []
-    if span.in_macro:
+    if span.in_macro and span.expansion != span.begin:
         notes.append(Note(span.expansion, f"in this expansion the int is sign-extended to '{sink_type}'"))
     else:
         sink_span = source.span(sink)
@@ -58,6 +60,15 @@ def _finding(shift: Expr, widening: Widening, analysis: ValueAnalysis, source: S
     end = span.end if span.end and span.end.line == span.begin.line else None
     return Finding(CODE, span.begin, end, message, function, _fix(shift, operand, sink, sink_type, source),
                    tuple(notes))
+
+
+def _where(shift: Expr, count: Expr, source: Source) -> Span:
+    """Where to report the shift: where it is spelled, if it is spelled in one place
+    (a macro body, say); else where the macro that assembles it is used."""
+    span = source.span(shift)
+    if span.in_macro and not source.spelled_together(span.begin, source.span(count).begin):
+        return Span(span.expansion, None, span.expansion)
+    return span
 
 
 def _message(shift, operand, operand_text, count_text, operand_value: Value, count_value: Value,
@@ -71,10 +82,11 @@ def _message(shift, operand, operand_text, count_text, operand_value: Value, cou
     klo, khi = shift_counts(count_value, shift.type)
     if count_value.lo == count_value.hi:
         threshold = 1 << (shift.type.bits - 1 - khi)
-        when = f"{operand_text} >= {threshold:#x}"
+        when = f"{operand_text or 'it'} >= {threshold:#x}"
     else:
-        when = f"{operand_text} << {count_text} reaches bit {shift.type.bits - 1}"
-    return (f"'{operand_text}' ({_describe(base, operand_value, source)}) is promoted to int; "
+        when = f"{operand_text or 'it'} << {count_text} reaches bit {shift.type.bits - 1}"
+    subject = f"'{operand_text}'" if operand_text else "the shifted value"
+    return (f"{subject} ({_describe(base, operand_value, source)}) is promoted to int; "
             f"'<< {count_text}' can set bit {shift.type.bits - 1}, and the int is sign-extended {where}: "
             f"the upper {extra_bits} bits become ones when {when}")
 
@@ -91,6 +103,10 @@ def _fix(shift: Expr, operand: Expr, sink: Expr, sink_type: str, source: Source)
     operand_span = source.span(strip(operand, parens=False))
     if operand_span.begin.path == "":
         return None
+    if operand_span.in_macro and operand_span.end is None:
+        # Parts of the operand come from different places (a macro that names a
+        # function, say): editing one of them could change other code.
+        return Fix(f"cast the shifted operand to '{sink_type}' before the shift", (), "", applicable=False)
     base = strip(operand, parens=False)
     edits: list[Edit] = []
     literal = source.text(base) if base.kind is Kind.LITERAL and not operand_span.in_macro else None
