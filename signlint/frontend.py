@@ -304,7 +304,7 @@ class TranslationUnit:
                 return None
             last = last.children[-1]
         start = self._position(last.handle.extent.start, spelling=True)
-        if start.path != begin.path or start.offset < begin.offset:
+        if start.path != begin.path or not one_logical_line(text, begin.offset, start.offset):
             return None
         length = _token_length(text, start.offset)
         return Position(start.path, start.line, start.column + length, start.offset + length)
@@ -415,3 +415,9 @@ def _closing_paren(text: bytes, offset: int, call: bool) -> int | None:
                 return i + 1
         i += 1
     return None
+
+
+def one_logical_line(text: bytes, start: int, end: int) -> bool:
+    """Is text[start:end] in order and on one logical line (a macro body goes on
+    over backslash-newlines)?"""
+    return start <= end and b"\n" not in text[start:end].replace(b"\\\n", b"")

@@ -4,7 +4,7 @@ front end), the text they cover, and how that text reads after edits."""
 from __future__ import annotations
 
 from .finding import Edit
-from .frontend import TranslationUnit
+from .frontend import TranslationUnit, one_logical_line
 from .ir import Expr, Position, Span
 
 
@@ -58,7 +58,6 @@ class Source:
     def spelled_together(self, first: Position, last: Position) -> bool:
         """Are both written in one place: the same file, in order, on one logical
         line (a macro body continues over backslash-newlines)?"""
-        if not first.path or first.path != last.path or first.offset > last.offset:
+        if not first.path or first.path != last.path:
             return False
-        between = self.tu.file_bytes(first.path)[first.offset : last.offset]
-        return b"\n" not in between.replace(b"\\\n", b"")
+        return one_logical_line(self.tu.file_bytes(first.path), first.offset, last.offset)
