@@ -71,7 +71,7 @@ def libclang_version() -> str:
 _EXPR_FIRST, _EXPR_LAST = 100, 199
 _UNEXPOSED_EXPR, _DECL_REF, _MEMBER_REF, _CALL = 100, 101, 102, 103
 _INTEGER_LITERAL, _CHARACTER_LITERAL, _PAREN, _UNARY = 106, 110, 111, 112
-_BINARY, _COMPOUND_ASSIGN, _CONDITIONAL, _CSTYLE_CAST = 114, 115, 116, 117
+_SUBSCRIPT, _BINARY, _COMPOUND_ASSIGN, _CONDITIONAL, _CSTYLE_CAST = 113, 114, 115, 116, 117
 _SIZEOF_LIKE = 136  # sizeof / alignof (UnaryExprOrTypeTraitExpr)
 _ENUM_CONSTANT_DECL = 7
 
@@ -238,6 +238,8 @@ class TranslationUnit:
             node.kind = Kind.CONDITIONAL
         elif kid == _CALL:
             node.kind = Kind.CALL
+        elif kid == _SUBSCRIPT:
+            node.kind = Kind.SUBSCRIPT
         elif kid == _SIZEOF_LIKE:
             node.value = _evaluate(c)
         return node
@@ -254,7 +256,12 @@ class TranslationUnit:
         key = (kind.value,)
         found = self._ctypes.get(key)
         if found is None:
-            found = self._integer(kind.name, canon.get_size()) if kind.name in _INTEGER_KINDS else NOT_INTEGER
+            if kind.name in _INTEGER_KINDS:
+                found = self._integer(kind.name, canon.get_size())
+            elif kind == ci.TypeKind.POINTER:
+                found = CType(False, canon.get_size() * 8, is_pointer=True)
+            else:
+                found = NOT_INTEGER
             self._ctypes[key] = found
         return found
 

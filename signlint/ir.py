@@ -21,6 +21,7 @@ class Kind(enum.Enum):
     MEMBER = "member"  # s.f / p->f; see Expr.bitfield_width
     CONDITIONAL = "conditional"  # c ? a : b (two children for GNU c ?: b)
     CALL = "call"
+    SUBSCRIPT = "subscript"  # a[i]
     OTHER = "other"
 
 
@@ -29,9 +30,10 @@ class CType:
     """An integer type as the target sees it, or a non-integer type."""
 
     is_integer: bool
-    bits: int = 0  # width in bits for the parsed target (0 when not an integer)
+    bits: int = 0  # width in bits for the parsed target (integers and pointers; else 0)
     signed: bool = False
     is_bool: bool = False
+    is_pointer: bool = False
 
     @property
     def min(self) -> int:

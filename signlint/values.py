@@ -135,6 +135,8 @@ class ValueAnalysis:
             return self._unary(e, kids[0])
         if kind is Kind.CONDITIONAL and len(kids) >= 2:
             return self._conditional(t, kids)
+        if kind is Kind.SUBSCRIPT:
+            self._offset(e, kids)
         self._commit(*kids)
         if not t.is_integer:
             return NOTHING
@@ -184,6 +186,8 @@ class ValueAnalysis:
             self._commit(a, b)
             return _compare(op, a, b)
         if not t.is_integer or a.lo is None or b.lo is None:
+            if t.is_pointer and op in ("+", "-"):
+                self._offset(e, [a, b])
             self._commit(a, b)
             return type_range(t)
         if op == "<<":
@@ -237,6 +241,15 @@ class ValueAnalysis:
             # The shift can set the sign bit of a value that was never negative.
             return type_range(t, a.taint | {e}, a.pending)
         return type_range(t, a.taint, a.pending)
+
+    def _offset(self, e: Expr, kids: list[Value]) -> None:
+        """`p + (b << 24)`, `p[b << 24]`: the int offset is sign-extended to the
+        pointer's width before it is scaled and added."""
+        pointer_bits = max((c.type.bits for c in e.children if c.type.is_pointer), default=0)
+        for child, value in zip(e.children, kids, strict=True):
+            t = child.type
+            if value.taint and t.is_integer and t.signed and pointer_bits > t.bits:
+                self.widenings.append(Widening(e, value.taint, t.bits))
 
     def _and(self, t: CType, a: Value, b: Value) -> Value:
         pending = set()

@@ -116,3 +116,16 @@ def test_typeof_sink_is_spelled_as_its_type(tmp_path):
 def test_or_with_constant_upper_ones_hides_the_extension(lint):
     assert lint("u64 f(u8 b) { return (b << 24) | 0xffffffff00000000ULL; }") == []
     assert lint("u64 f(u8 b) { return (b << 24) | 0xffff000000000000ULL; }") == FLAGGED
+
+
+@pytest.mark.parametrize("code", [
+    "const u8 *f(const u8 *p, u8 b) { return p + (b << 24); }",
+    "u8 f(const u8 *p, u8 b) { return p[b << 24]; }",
+    "u8 f(const u8 *p, u8 b) { return *(p - (b << 24)); }",
+])
+def test_pointer_offsets_are_sign_extended(lint, code):
+    assert lint(code) == FLAGGED
+
+
+def test_pointer_offsets_on_a_32_bit_target_are_not(lint):
+    assert lint("u8 f(const u8 *p, u8 b) { return p[b << 24]; }", "-m32", "-ffreestanding") == []

@@ -41,7 +41,9 @@ def strip(e: Expr, parens: bool = True) -> Expr:
 def _finding(shift: Expr, widening: Widening, analysis: ValueAnalysis, source: Source, function: str) -> Finding:
     operand, count = shift.children
     sink = widening.sink
-    sink_type = source.type_spelling(sink)
+    # An offset added to a pointer is widened to the pointer's size: an unsigned
+    # long on every Linux target.
+    sink_type = "unsigned long" if _is_pointer_offset(sink) else source.type_spelling(sink)
     operand_value = analysis.values[id(operand)]
     count_value = analysis.values[id(count)]
     span = _where(shift, count, source)
@@ -62,6 +64,10 @@ def _finding(shift: Expr, widening: Widening, analysis: ValueAnalysis, source: S
                    tuple(notes))
 
 
+def _is_pointer_offset(sink: Expr) -> bool:
+    return sink.kind is not Kind.CAST
+
+
 def _where(shift: Expr, count: Expr, source: Source) -> Span:
     """Where to report the shift: where it is spelled, if it is spelled in one place
     (a macro body, say); else where the macro that assembles it is used."""
@@ -73,8 +79,12 @@ def _where(shift: Expr, count: Expr, source: Source) -> Span:
 
 def _message(shift, operand, operand_text, count_text, operand_value: Value, count_value: Value,
              sink, sink_type: str, source: Source) -> str:
-    extra_bits = sink.type.bits - shift.type.bits
-    where = f"by the cast to '{sink_type}' after the shift" if sink.explicit else f"to '{sink_type}' here"
+    if _is_pointer_offset(sink):
+        extra_bits = max((c.type.bits for c in sink.children if c.type.is_pointer), default=64) - shift.type.bits
+        where = "as a pointer offset"
+    else:
+        extra_bits = sink.type.bits - shift.type.bits
+        where = f"by the cast to '{sink_type}' after the shift" if sink.explicit else f"to '{sink_type}' here"
     base = strip(operand)
     if base.kind is Kind.LITERAL or operand_value.lo == operand_value.hi:
         return (f"'{operand_text} << {count_text}' is an int whose bit 31 can be set; it is sign-extended "
@@ -111,9 +121,9 @@ def _fix(shift: Expr, operand: Expr, sink: Expr, sink_type: str, source: Source)
     edits: list[Edit] = []
     literal = source.text(base) if base.kind is Kind.LITERAL and not operand_span.in_macro else None
     if literal and _PLAIN_LITERAL.fullmatch(literal) and operand_span.end:
-        suffix = "ULL" if not sink.type.signed else "LL"
+        suffix = "LL" if sink.type.is_integer and sink.type.signed else "ULL"
         edits.append(Edit(operand_span.end.path, operand_span.end.offset, operand_span.end.offset, suffix))
-        description = f"make the literal {sink.type.bits}-bit before shifting"
+        description = "make the literal 64-bit before shifting"
     elif base.kind in (Kind.BINARY, Kind.CONDITIONAL, Kind.COMPOUND_ASSIGN):
         if operand_span.end is None:
             return Fix("cast before shifting", (), "", applicable=False)
