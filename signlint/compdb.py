@@ -64,6 +64,8 @@ def clean_arguments(argv: list[str], source: str | None = None, directory: str =
             continue
         if arg in _DROP or arg in _GCC_ONLY or arg.startswith(_GCC_ONLY_PREFIXES):
             continue
+        if arg.startswith("-W") and not arg.startswith("-Wno-error"):
+            continue  # warnings do not change the AST; GCC-only ones make clang complain
         if arg.startswith("-o") and len(arg) > 2 and not arg.startswith("-ob"):
             continue
         if not arg.startswith("-") and source_real and os.path.realpath(os.path.join(directory, arg)) == source_real:

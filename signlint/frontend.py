@@ -87,6 +87,9 @@ _INTEGER_KINDS = {
     "LONG": True, "LONGLONG": True, "INT128": True,
 }
 
+# Typedefs clang gives sizeof and pointer differences; gcc does not know them.
+_CLANG_ONLY_TYPEDEFS = frozenset({"__size_t", "__signed_size_t", "__ptrdiff_t"})
+
 _UNKNOWN_ARGUMENT = re.compile(r"unknown argument:? '([^']*)'")
 
 # Parse options: keep going past a missing #include so the rest is still analysed.
@@ -297,18 +300,21 @@ class TranslationUnit:
 
     def _macro_end(self, expr: Expr, begin: Position) -> Position | None:
         """The end of an expression spelled in a macro, when all of it is spelled in
-        one place (else None): a parenthesis or call is closed in the same macro
-        body; otherwise the last token is the end of the last leaf."""
+        one place (else None): follow the last child down to a token, or to a
+        parenthesis or call closed on the same logical line."""
         text = self.file_bytes(begin.path)
-        if expr.kind in (Kind.PAREN, Kind.CALL):
-            end = _closing_paren(text, begin.offset, call=expr.kind is Kind.CALL)
-            if end is None:
-                return None
-            return Position(begin.path, begin.line, begin.column + end - begin.offset, end)
         last = expr
-        while last.children:
-            if last.kind in (Kind.PAREN, Kind.CALL):  # ends in ')': not a leaf
-                return None
+        while True:
+            if last.kind in (Kind.PAREN, Kind.CALL):
+                start = self._position(last.handle.extent.start, spelling=True)
+                if start.path != begin.path or not one_logical_line(text, begin.offset, start.offset):
+                    return None
+                end = _closing_paren(text, start.offset, call=last.kind is Kind.CALL)
+                if end is None:
+                    return None
+                return Position(begin.path, start.line, start.column + end - start.offset, end)
+            if not last.children:
+                break
             last = last.children[-1]
         start = self._position(last.handle.extent.start, spelling=True)
         if start.path != begin.path or not one_logical_line(text, begin.offset, start.offset):
@@ -334,7 +340,7 @@ class TranslationUnit:
         a typeof() is spelled as the type it stands for."""
         t = expr.handle.type
         spelling = t.spelling
-        if "typeof" in spelling:
+        if "typeof" in spelling or spelling in _CLANG_ONLY_TYPEDEFS:
             spelling = t.get_canonical().spelling
         for qualifier in ("const ", "volatile "):
             spelling = spelling.replace(qualifier, "")

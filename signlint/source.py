@@ -25,12 +25,12 @@ class Source:
     def is_system(self, e: Expr) -> bool:
         return self.tu.is_system(e)
 
-    def text(self, e: Expr) -> str | None:
-        """The expression as written, when it is written in one piece (or, for one
-        assembled by macros, as the macros are used, when that fits on a line)."""
+    def text(self, e: Expr, as_used: bool = False) -> str | None:
+        """The expression as written, when it is written in one piece; with as_used,
+        one assembled by macros is shown as the macros are used (`readw(p)`)."""
         span = self.span(e)
         begin, end = span.begin, span.end
-        if end is None and span.in_macro:
+        if end is None and span.in_macro and as_used:
             begin, end = self.tu.expansion_range(e)
             if not self.spelled_together(begin, end):
                 return None
@@ -61,3 +61,11 @@ class Source:
         if not first.path or first.path != last.path:
             return False
         return one_logical_line(self.tu.file_bytes(first.path), first.offset, last.offset)
+
+    def operator_follows(self, span: Span, operator: str) -> bool:
+        """Is the operand spelled in one piece and followed by operator there (so
+        the operation is written in that place, a macro body say)?"""
+        if span.end is None or not span.begin.path:
+            return False
+        rest = self.tu.file_bytes(span.begin.path)[span.end.offset : span.end.offset + 200]
+        return rest.replace(b"\\\n", b" ").lstrip(b" \t").startswith(operator.encode())

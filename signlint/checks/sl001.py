@@ -46,11 +46,11 @@ def _finding(shift: Expr, widening: Widening, analysis: ValueAnalysis, source: S
     sink_type = "unsigned long" if _is_pointer_offset(sink) else source.type_spelling(sink)
     operand_value = analysis.values[id(operand)]
     count_value = analysis.values[id(count)]
-    span = _where(shift, count, source)
-    operand_text = source.text(strip(operand)) or ""
-    if operand_text and operand_text == source.text(shift):  # a macro use that spells it all: `GET(p)`
+    span = _where(shift, operand, source)
+    operand_text = source.text(strip(operand), as_used=True) or ""
+    if operand_text and operand_text == source.text(shift, as_used=True):  # a macro use spells it all: GET(p)
         operand_text = ""
-    count_text = source.text(strip(count)) or (str(count_value.lo) if count_value.lo == count_value.hi else "n")
+    count_text = _count_text(count, count_value, shift, source)
     message = _message(shift, operand, operand_text, count_text, operand_value, count_value, sink, sink_type, source)
     notes = []
     if span.in_macro and span.expansion != span.begin:
@@ -64,15 +64,30 @@ def _finding(shift: Expr, widening: Widening, analysis: ValueAnalysis, source: S
                    tuple(notes))
 
 
+def _count_text(count: Expr, value: Value, shift: Expr, source: Source) -> str:
+    """The shift count as written if it is short and written in one place, else
+    its value if it is a constant, else as the macros that make it are used."""
+    text = source.text(count)
+    if text and (_SIMPLE_COUNT.fullmatch(text) or value.lo != value.hi):
+        return text
+    if value.lo == value.hi:
+        return str(value.lo)
+    used = source.text(count, as_used=True)
+    return used if used and used != source.text(shift, as_used=True) else "n"
+
+
+_SIMPLE_COUNT = re.compile(r"\(?\s*[A-Za-z_0-9]+\s*\)?|[A-Za-z_0-9]+\s*[-+*]\s*[A-Za-z_0-9]+")
+
+
 def _is_pointer_offset(sink: Expr) -> bool:
     return sink.kind is not Kind.CAST
 
 
-def _where(shift: Expr, count: Expr, source: Source) -> Span:
+def _where(shift: Expr, operand: Expr, source: Source) -> Span:
     """Where to report the shift: where it is spelled, if it is spelled in one place
     (a macro body, say); else where the macro that assembles it is used."""
     span = source.span(shift)
-    if span.in_macro and not source.spelled_together(span.begin, source.span(count).begin):
+    if span.in_macro and not source.operator_follows(source.span(strip(operand, parens=False)), "<<"):
         return Span(span.expansion, None, span.expansion)
     return span
 
@@ -87,7 +102,8 @@ def _message(shift, operand, operand_text, count_text, operand_value: Value, cou
         where = f"by the cast to '{sink_type}' after the shift" if sink.explicit else f"to '{sink_type}' here"
     base = strip(operand)
     if base.kind is Kind.LITERAL or operand_value.lo == operand_value.hi:
-        return (f"'{operand_text} << {count_text}' is an int whose bit 31 can be set; it is sign-extended "
+        state = "is a negative int" if count_value.lo == count_value.hi else "can be a negative int"
+        return (f"'{operand_text} << {count_text}' {state} (bit 31 set); it is sign-extended "
                 f"{where}: the upper {extra_bits} bits become ones")
     klo, khi = shift_counts(count_value, shift.type)
     if count_value.lo == count_value.hi:
@@ -113,13 +129,13 @@ def _fix(shift: Expr, operand: Expr, sink: Expr, sink_type: str, source: Source)
     operand_span = source.span(strip(operand, parens=False))
     if operand_span.begin.path == "":
         return None
-    if operand_span.in_macro and operand_span.end is None:
-        # Parts of the operand come from different places (a macro that names a
-        # function, say): editing one of them could change other code.
+    if operand_span.in_macro and not source.operator_follows(operand_span, "<<"):
+        # The operand is not written next to the shift (a macro that names a
+        # function, a constant from another macro): editing it could change other code.
         return Fix(f"cast the shifted operand to '{sink_type}' before the shift", (), "", applicable=False)
     base = strip(operand, parens=False)
     edits: list[Edit] = []
-    literal = source.text(base) if base.kind is Kind.LITERAL and not operand_span.in_macro else None
+    literal = source.text(base) if base.kind is Kind.LITERAL else None
     if literal and _PLAIN_LITERAL.fullmatch(literal) and operand_span.end:
         suffix = "LL" if sink.type.is_integer and sink.type.signed else "ULL"
         edits.append(Edit(operand_span.end.path, operand_span.end.offset, operand_span.end.offset, suffix))
@@ -148,4 +164,5 @@ def _fix(shift: Expr, operand: Expr, sink: Expr, sink_type: str, source: Source)
         preview_span = cast_span
     else:
         preview_span = source.span(shift)
-    return Fix(description, tuple(edits), source.apply_to(preview_span, edits), applicable=True)
+    preview = source.apply_to(preview_span, edits) or source.apply_to(operand_span, edits)
+    return Fix(description, tuple(edits), preview, applicable=True)
