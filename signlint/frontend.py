@@ -57,6 +57,49 @@ def _declare(lib) -> None:
     lib._signlint_ready = True
 
 
+class _Raw:
+    """Prototypes for the walk's hot path, without the bindings' per-call checks
+    (which cost more than the calls: a null test, by a library call, per property)."""
+
+    def __init__(self, lib) -> None:
+        raw = ctypes.CDLL(lib._name)
+        visit = ctypes.CFUNCTYPE(ctypes.c_int, ci.Cursor, ci.Cursor, ctypes.py_object)
+        for name, args, result in (
+            ("clang_visitChildren", [ci.Cursor, visit, ctypes.py_object], ctypes.c_uint),
+            ("clang_getCursorType", [ci.Cursor], ci.Type),
+            ("clang_getCanonicalType", [ci.Type], ci.Type),
+            ("clang_Type_getSizeOf", [ci.Type], ctypes.c_longlong),
+            ("clang_getCursorBinaryOperatorKind", [ci.Cursor], ctypes.c_int),
+            ("clang_getCursorReferenced", [ci.Cursor], ci.Cursor),
+            ("clang_Cursor_isBitField", [ci.Cursor], ctypes.c_uint),
+            ("clang_getFieldDeclBitWidth", [ci.Cursor], ctypes.c_int),
+        ):
+            fn = getattr(raw, name)
+            fn.argtypes, fn.restype = args, result
+        self.lib = raw
+        self.visitor = visit(_collect)
+
+    def children(self, cursor) -> list:
+        out: list = []
+        self.lib.clang_visitChildren(cursor, self.visitor, out)
+        return out
+
+
+def _collect(child, parent, out) -> int:
+    out.append(child)
+    return 1  # CXChildVisit_Continue
+
+
+_raw: _Raw | None = None
+
+
+def _fast() -> _Raw:
+    global _raw
+    if _raw is None:
+        _raw = _Raw(_lib())
+    return _raw
+
+
 def libclang_version() -> str:
     """'clang version 22.1.4 ...' as libclang reports it."""
     try:
@@ -73,7 +116,7 @@ _UNEXPOSED_EXPR, _DECL_REF, _MEMBER_REF, _CALL = 100, 101, 102, 103
 _INTEGER_LITERAL, _CHARACTER_LITERAL, _PAREN, _UNARY = 106, 110, 111, 112
 _SUBSCRIPT, _BINARY, _COMPOUND_ASSIGN, _CONDITIONAL, _CSTYLE_CAST = 113, 114, 115, 116, 117
 _SIZEOF_LIKE = 136  # sizeof / alignof (UnaryExprOrTypeTraitExpr)
-_ENUM_CONSTANT_DECL = 7
+_FIELD_DECL, _ENUM_CONSTANT_DECL = 6, 7
 
 # CXUnaryOperatorKind (clang-c/Index.h).
 _UNARY_OPS = {1: "post++", 2: "post--", 3: "++", 4: "--", 5: "&", 6: "*", 7: "+", 8: "-",
@@ -107,6 +150,7 @@ class TranslationUnit:
 
     def __init__(self, path: str, args: list[str], unsaved: dict[str, str] | None = None):
         _lib()  # declares the C functions the bindings lack, once
+        self._fast = _fast()
         self.path = path
         index = ci.Index.create()
         files = [(name, text) for name, text in (unsaved or {}).items()]
@@ -170,11 +214,13 @@ class TranslationUnit:
     def _statement_roots(self, cursor) -> Iterator[Expr]:
         # Iterative: long `else if` chains and deep macro expansions must not hit
         # Python's recursion limit.
+        fast, tu = self._fast, self._tu
         pending = [cursor]
         while pending:
             node = pending.pop()
             statements = []
-            for child in node.get_children():
+            for child in fast.children(node):
+                child._tu = tu
                 if _EXPR_FIRST <= child._kind_id <= _EXPR_LAST:
                     yield self._convert(child, statements)
                 else:
@@ -184,13 +230,15 @@ class TranslationUnit:
     def _convert(self, root, statements: list) -> Expr:
         """Post-order conversion of an expression; statements found inside it (GNU
         statement expressions) are appended to statements for the caller to walk."""
+        fast, tu = self._fast, self._tu
         done: list[Expr] = []
         work: list[tuple] = [(root, -1)]
         while work:
             c, count = work.pop()
             if count < 0:
                 kids = []
-                for ch in c.get_children():
+                for ch in fast.children(c):
+                    ch._tu = tu
                     kid = ch._kind_id
                     if _EXPR_FIRST <= kid <= _EXPR_LAST:
                         kids.append(ch)
@@ -206,10 +254,11 @@ class TranslationUnit:
 
     def _node(self, c, children: list[Expr]) -> Expr:
         kid = c._kind_id
-        node = Expr(Kind.OTHER, self._ctype(c.type), children, handle=c)
+        raw = self._fast.lib
+        node = Expr(Kind.OTHER, self._ctype(raw.clang_getCursorType(c)), children, handle=c)
         if kid in (_BINARY, _COMPOUND_ASSIGN):
             node.kind = Kind.BINARY if kid == _BINARY else Kind.COMPOUND_ASSIGN
-            node.op = _binary_spelling(c)
+            node.op = _BINARY_OPS.get(raw.clang_getCursorBinaryOperatorKind(c), "?")
             if node.op in ("<<", ">>") and len(children) == 2 and children[1].value is None:
                 # A count clang can fold (type_max(), hweight32(const), a const local)
                 # is exact; asking only here keeps evaluation off the hot path.
@@ -228,15 +277,14 @@ class TranslationUnit:
             node.kind, node.value = Kind.LITERAL, _evaluate(c)
         elif kid == _DECL_REF:
             node.kind = Kind.DECL_REF
-            ref = c.referenced
-            if ref is not None and ref._kind_id == _ENUM_CONSTANT_DECL:
+            if raw.clang_getCursorReferenced(c)._kind_id == _ENUM_CONSTANT_DECL:
                 node.value = _evaluate(c)
         elif kid == _MEMBER_REF:
             node.kind = Kind.MEMBER
-            ref = c.referenced
-            if ref is not None and ref._kind_id == 6 and ref.is_bitfield():  # FIELD_DECL
-                node.bitfield_width = ref.get_bitfield_width()
-                node.type = self._ctype(ref.type)  # the declared type, for its signedness
+            ref = raw.clang_getCursorReferenced(c)
+            if ref._kind_id == _FIELD_DECL and raw.clang_Cursor_isBitField(ref):
+                node.bitfield_width = raw.clang_getFieldDeclBitWidth(ref)
+                node.type = self._ctype(raw.clang_getCursorType(ref))  # the declared type, for its sign
         elif kid == _CONDITIONAL:
             node.kind = Kind.CONDITIONAL
         elif kid == _CALL:
@@ -248,24 +296,27 @@ class TranslationUnit:
         return node
 
     def _ctype(self, t) -> CType:
-        canon = t.get_canonical()
-        kind = canon.kind
-        if kind == ci.TypeKind.ENUM:
+        raw = self._fast.lib
+        canon = raw.clang_getCanonicalType(t)
+        kind_id = canon._kind_id
+        found = self._ctypes.get(kind_id)
+        if found is not None:
+            return found
+        canon._tu = self._tu
+        kind = ci.TypeKind.from_id(kind_id)
+        if kind == ci.TypeKind.ENUM:  # keyed by the enum: its underlying type varies
             key = ("enum", canon.spelling)
             if key not in self._ctypes:
                 underlying = canon.get_declaration().enum_type.get_canonical()
-                self._ctypes[key] = self._integer(underlying.kind.name, canon.get_size())
+                self._ctypes[key] = self._integer(underlying.kind.name, raw.clang_Type_getSizeOf(canon))
             return self._ctypes[key]
-        key = (kind.value,)
-        found = self._ctypes.get(key)
-        if found is None:
-            if kind.name in _INTEGER_KINDS:
-                found = self._integer(kind.name, canon.get_size())
-            elif kind == ci.TypeKind.POINTER:
-                found = CType(False, canon.get_size() * 8, is_pointer=True)
-            else:
-                found = NOT_INTEGER
-            self._ctypes[key] = found
+        if kind.name in _INTEGER_KINDS:
+            found = self._integer(kind.name, raw.clang_Type_getSizeOf(canon))
+        elif kind == ci.TypeKind.POINTER:
+            found = CType(False, raw.clang_Type_getSizeOf(canon) * 8, is_pointer=True)
+        else:
+            found = NOT_INTEGER
+        self._ctypes[kind_id] = found
         return found
 
     @staticmethod
@@ -358,9 +409,6 @@ class TranslationUnit:
         return text
 
 
-def _binary_spelling(c) -> str:
-    op = c.binary_operator
-    return _BINARY_SPELLINGS.get(op.name, op.name)
 
 
 _BINARY_SPELLINGS = {
@@ -371,6 +419,7 @@ _BINARY_SPELLINGS = {
     "ShlAssign": "<<=", "ShrAssign": ">>=", "AndAssign": "&=", "XorAssign": "^=", "OrAssign": "|=",
     "Comma": ",",
 }
+_BINARY_OPS = {op.value: _BINARY_SPELLINGS.get(op.name, op.name) for op in ci.BinaryOperator} if ci else {}
 
 
 def _evaluate(c) -> int | None:

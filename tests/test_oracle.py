@@ -177,17 +177,46 @@ def test_vectors_find_the_wrong_input():
     assert any(ideal(e) != cv(e) for e in fn.vectors)
 
 
-# A fixed batch (program seeds; 8 functions each). The seeds in KNOWN_FALSE_POSITIVES
-# fail: signlint flags a sign extension that a constant `| 0xffffffff00000000ULL`
-# (upper 32 bits all ones) makes invisible (see oracle report).
-BATCH = range(60)
-KNOWN_FALSE_POSITIVES: set[int] = set()
+def _sext(v, count):
+    """`(uint64_t)(v << count)`: a late cast, the sign extension under test."""
+    return Cast(U64, Shift("<<", v, count))
+
+
+# Reduced false positives the oracle found: signlint flags them, yet no input gives
+# a wrong value (checked exhaustively for the u8/u16 inputs). The sign-extended ones
+# are moved by a shift and then cut off, or hidden by a constant OR-ed in elsewhere.
+KNOWN_FALSE_POSITIVES = [
+    ("'>>' then (uint8_t)", Cast(U8, Shift(">>", _sext(b, 24), 20)), ret(U64)),
+    ("'>>' then '&' with a u8", Bin("&", c, Shift(">>", _sext(b, 24), 18)), ret(U64)),
+    ("'>>' then (uint32_t) then '<<'", Shift("<<", Cast(U32, Shift(">>", _sext(b, 24), 30)), 30), ret(U64)),
+    ("'>>' then '<<' into uint32_t", Shift("<<", Shift(">>", _sext(h, 16), 3), 14), ret(U32)),
+    ("'<<' to bit 63, then masked", Bin("&", Shift("<<", _sext(b, 24), 31), Lit(0x7FFFFFFFFFFFFFFF, "ULL")), ret(U64)),
+    ("ones OR-ed in another operand", Bin("|", Bin("|", c, Lit(0xFFFFFFFF80000000, "ULL")), Shift("<<", h, 16)),
+     ret(U64)),
+]
+
+
+@needs_gcc
+@pytest.mark.parametrize("what, expr, sink", KNOWN_FALSE_POSITIVES, ids=[k[0] for k in KNOWN_FALSE_POSITIVES])
+def test_known_false_positives(what, expr, sink, tmp_path):
+    fn = make_vectors(Function("f0", expr, sink), random.Random(1), search=2000)
+    fr = check_program(assemble(1, [fn]), str(tmp_path)).functions[0]
+    assert not fr.harness and not fr.wrong, fr.describe()
+    if fr.flagged:
+        pytest.xfail(f"signlint still flags a sign extension that cannot be seen ({what})")
+
+
+# A fixed batch of random programs (seeds 0..119, 8 functions each: about 12 s on 2
+# cores). With signlint as of this writing every seed here agrees; larger runs
+# (scripts/oracle.py) still find the false positives above, e.g. seeds 130, 100016,
+# 100043, 100225, 101936.
+BATCH = range(120)
 
 
 @needs_gcc
 def test_batch_of_random_programs_agrees():
     jobs = min(2, os.cpu_count() or 1)
-    seeds = [s for s in BATCH if s not in KNOWN_FALSE_POSITIVES]
+    seeds = list(BATCH)
     bad, harness, total = [], [], 0
     for res in run_seeds(seeds, 8, jobs):
         harness += [f"seed {res.seed}: {e}" for e in res.harness_errors]
