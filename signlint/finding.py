@@ -41,6 +41,7 @@ class Finding:
     fix: Fix | None = None
     notes: tuple[Note, ...] = field(default=())
     unit: str = ""  # the file parsed to find it (a header's finding comes from a .c file)
+    snippet: str = ""  # the flagged expression as written, white space folded (for fingerprints)
 
     @property
     def key(self) -> tuple[str, str, int]:

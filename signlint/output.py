@@ -79,6 +79,7 @@ def as_dict(f: Finding) -> dict:
         "end_column": f.end.column if f.end else None,
         "message": f.message,
         "function": f.function,
+        "snippet": f.snippet,
         "fix": None if f.fix is None else {
             "description": f.fix.description,
             "preview": f.fix.preview,

@@ -60,8 +60,9 @@ def _finding(shift: Expr, widening: Widening, analysis: ValueAnalysis, source: S
         if not sink_span.in_macro and sink_span.begin.line != span.begin.line:
             notes.append(Note(sink_span.begin, f"sign-extended to '{sink_type}' here"))
     end = span.end if span.end and span.end.line == span.begin.line else None
+    snippet = " ".join((source.text(shift, as_used=True) or f"{operand_text} << {count_text}").split())
     return Finding(CODE, span.begin, end, message, function, _fix(shift, operand, sink, sink_type, source),
-                   tuple(notes))
+                   tuple(notes), snippet=snippet)
 
 
 def _count_text(count: Expr, value: Value, shift: Expr, source: Source) -> str:
