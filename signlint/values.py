@@ -14,9 +14,10 @@ Two facts travel with a value besides its interval:
   is how C code sign-extends on purpose), and stops at anything that makes the
   value non-negative again (a mask, a conversion to an unsigned or narrower type).
 - pending: sign extensions (widenings of a tainted value to a wider type) whose
-  upper bits may still be cut off before anyone sees them: `u32 r = x64 | (b << 24)`
-  or `(b << 24) & 0xffffffffULL` are harmless. A widening is reported (committed)
-  as soon as its value is used in any way that can observe the upper bits.
+  ones may still be cut off before anyone sees them: `u32 r = x64 | (b << 24)`,
+  `(b << 24) & 0xffffffffULL` or `(u64)(b << 24) << 32` are harmless. Each keeps
+  the lowest bit its ones can occupy, moved by shifts; a widening is reported
+  (committed) as soon as its value is used where those bits can be observed.
 """
 
 from __future__ import annotations
@@ -41,6 +42,15 @@ class Widening:
 
     def __hash__(self) -> int:
         return id(self.sink)
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """A widening not yet observed, and the lowest bit its ones can occupy now
+    (shifts move them: `>> 8` brings them down 8 bits, `<< 32` out of a u64)."""
+
+    widening: Widening
+    low: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +105,7 @@ class ValueAnalysis:
 
     def _commit(self, *values: Value) -> None:
         for v in values:
-            self.widenings.extend(v.pending)
+            self.widenings.extend(x.widening for x in v.pending)
 
     def visit(self, root: Expr) -> Value:
         """Post-order, without recursion: kernel macro expansions nest thousands deep."""
@@ -159,14 +169,14 @@ class ValueAnalysis:
         if target.bits > source.bits:
             if v.taint and source.signed:
                 widening = Widening(e, v.taint, source.bits)
-                return Value(target.min, target.max, frozenset(), pending | {widening})
+                return Value(target.min, target.max, frozenset(), pending | {Extension(widening, source.bits)})
             if v.lo >= target.min:
                 return Value(v.lo, v.hi, frozenset(), pending)
             return type_range(target, pending=pending)
         if target.bits < source.bits:
-            kept = frozenset(w for w in pending if target.bits > w.from_bits)
-            self._commit(Value(None, None, pending=kept))
-            return _fit(target, v.lo, v.hi)
+            # The upper bits are cut off: extensions whose ones all sit above go too.
+            narrowed = _fit(target, v.lo, v.hi)
+            return Value(narrowed.lo, narrowed.hi, frozenset(), _below(pending, target.bits))
         # Same width: the bits are kept; only their reading changes.
         if target.signed == source.signed:
             return Value(v.lo, v.hi, v.taint, pending)
@@ -194,12 +204,13 @@ class ValueAnalysis:
             self._commit(b)
             return self._shift_left(e, a, b)
         if op == ">>":
-            self._commit(a, b)
+            self._commit(b)
             klo, khi = shift_counts(b, t)
+            pending = frozenset(Extension(x.widening, max(0, x.low - khi)) for x in a.pending)
             if a.nonneg:
-                return _fit(t, a.lo >> khi, a.hi >> klo)
+                return _fit(t, a.lo >> khi, a.hi >> klo, pending=pending)
             # `(x << 24) >> 24` is the idiom for sign extension: the sign is wanted.
-            return type_range(t)
+            return type_range(t, pending=pending)
         if op == "&":
             return self._and(t, a, b)
         if op == "|":
@@ -232,8 +243,8 @@ class ValueAnalysis:
         if not a.nonneg:
             return type_range(t, a.taint, a.pending)
         # Sign-extended upper bits shifted out of the type are gone: `(u64)(b << 24) << 32`.
-        pending = frozenset(w for w in a.pending if klo < t.bits - w.from_bits)
-        a = Value(a.lo, a.hi, a.taint, pending)
+        moved = (Extension(x.widening, x.low + klo) for x in a.pending)
+        a = Value(a.lo, a.hi, a.taint, frozenset(x for x in moved if x.low < t.bits))
         top = a.hi << khi
         if top <= t.max:
             return Value(a.lo << klo, top, frozenset(), a.pending)
@@ -252,13 +263,9 @@ class ValueAnalysis:
                 self.widenings.append(Widening(e, value.taint, t.bits))
 
     def _and(self, t: CType, a: Value, b: Value) -> Value:
-        pending = set()
-        for this, other in ((a, b), (b, a)):
-            for w in this.pending:
-                # A non-negative mask below bit from_bits clears every sign-extended bit.
-                if not (other.nonneg and other.hi < (1 << w.from_bits)):
-                    pending.add(w)
-        pending = frozenset(pending)
+        # A non-negative mask below an extension's lowest bit clears all its ones.
+        pending = (_below(a.pending, b.hi.bit_length()) if b.nonneg else a.pending) | (
+            _below(b.pending, a.hi.bit_length()) if a.nonneg else b.pending)
         if a.nonneg and b.nonneg:
             return Value(0, min(a.hi, b.hi), frozenset(), pending)
         if a.nonneg or b.nonneg:
@@ -269,8 +276,7 @@ class ValueAnalysis:
         # `u32 v; v |= x64` stores only the low 32 bits: sign-extended upper bits vanish.
         op = e.op[:-1]
         if op in _LOW_BITS_PRESERVING and e.type.is_integer:
-            rhs = Value(rhs.lo, rhs.hi, rhs.taint,
-                        frozenset(w for w in rhs.pending if e.type.bits > w.from_bits))
+            rhs = Value(rhs.lo, rhs.hi, rhs.taint, _below(rhs.pending, e.type.bits))
         self._commit(target, rhs)
         return type_range(e.type)
 
@@ -315,6 +321,10 @@ def _or_hides(v: Value, other: Value, t: CType) -> Value:
     if not v.pending or other.lo is None or other.lo != other.hi:
         return v
     ones = other.lo % (1 << t.bits)
-    kept = frozenset(w for w in v.pending
-                     if ones >> w.from_bits != (1 << (t.bits - w.from_bits)) - 1)
+    kept = frozenset(x for x in v.pending if ones >> x.low != (1 << (t.bits - x.low)) - 1)
     return Value(v.lo, v.hi, v.taint, kept)
+
+
+def _below(pending: frozenset, bits: int) -> frozenset:
+    """The extensions that still show when only the lowest `bits` bits are kept."""
+    return frozenset(x for x in pending if x.low < bits)
