@@ -1,0 +1,164 @@
+"""Baselines: a file of known findings, so that only new ones are reported.
+
+The file is JSON, keyed by fingerprint (signlint.fingerprint: rule, path relative
+to the project root, function, expression text and occurrence; no line numbers,
+so unrelated edits that move lines keep a finding known). Each entry also holds
+the rule, path, function and snippet for the humans who read the diff. Entries
+are sorted and the file ends with a newline, so it diffs well in review::
+
+    {
+      "findings": [
+        {"fingerprint": "…", "function": "f", "path": "src/a.c", "rule": "SL001", "snippet": "b << 24"}
+      ],
+      "tool": "signlint",
+      "version": 1
+    }
+
+Pass the same root to write() and filter() (e.g. fingerprint.project_root() of the
+baseline's folder), and the findings of the same stage (e.g. after inline
+suppressions), since a fingerprint counts repeats of one expression.
+
+API: ``load(path, missing_ok=False) -> Baseline``, ``filter(findings, baseline, root)
+-> (new, known)``, ``write(path, findings, root, keep=()) -> int``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from .finding import Finding
+from .fingerprint import fingerprints, relative_path
+
+VERSION = 1
+
+
+class BaselineError(Exception):
+    """A baseline file that cannot be read; the message is one line."""
+
+
+@dataclass(frozen=True, order=True)
+class Entry:
+    """One known finding (sorted by path, function, rule, snippet, fingerprint)."""
+
+    path: str  # relative to the project root, '/' separators
+    function: str
+    rule: str
+    snippet: str
+    fingerprint: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"fingerprint": self.fingerprint, "function": self.function, "path": self.path,
+                "rule": self.rule, "snippet": self.snippet}
+
+
+@dataclass
+class Baseline:
+    path: str
+    entries: dict[str, Entry] = field(default_factory=dict)  # by fingerprint
+
+    def __contains__(self, fingerprint: str) -> bool:
+        return fingerprint in self.entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def outside(self, analysed: Callable[[str], bool], root: str) -> list[Entry]:
+        """Entries whose file was not analysed (analysed() takes an absolute path),
+        to keep with write(..., keep=) when a run covers part of the project."""
+        return [e for e in self.entries.values() if not analysed(os.path.normpath(os.path.join(root, e.path)))]
+
+    def stale(self, known: Iterable[Finding], root: str) -> list[Entry]:
+        """Entries that no known finding matched (fixed, or their code changed)."""
+        found = set(fingerprints(known, root).values())
+        return sorted(e for fp, e in self.entries.items() if fp not in found)
+
+
+def load(path: str, missing_ok: bool = False) -> Baseline:
+    """Read a baseline. A missing file is an empty baseline when missing_ok (for
+    --update-baseline), else a BaselineError, as is a malformed one."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        if missing_ok:
+            return Baseline(path)
+        raise BaselineError(f"baseline {path} does not exist (create it with --update-baseline)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BaselineError(f"cannot read baseline {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BaselineError(f"{path}:{exc.lineno}: not a signlint baseline: {exc.msg}") from None
+    if not isinstance(data, dict) or data.get("tool") != "signlint" or not isinstance(data.get("findings"), list):
+        raise BaselineError(f"{path}: not a signlint baseline (expected an object with \"tool\": \"signlint\" "
+                            f"and a \"findings\" list)")
+    if data.get("version") != VERSION:
+        raise BaselineError(f"{path}: baseline version {data.get('version')!r} is not supported "
+                            f"(this signlint writes version {VERSION}); recreate it with --update-baseline")
+    entries: dict[str, Entry] = {}
+    for i, item in enumerate(data["findings"]):
+        try:
+            entry = Entry(**{k: item[k] for k in ("path", "function", "rule", "snippet", "fingerprint")})
+        except (TypeError, KeyError) as exc:
+            raise BaselineError(f"{path}: finding #{i + 1} is malformed (missing {exc})") from None
+        if not all(isinstance(v, str) for v in entry.as_json().values()):
+            raise BaselineError(f"{path}: finding #{i + 1} is malformed (values must be strings)")
+        entries[entry.fingerprint] = entry
+    return Baseline(path, entries)
+
+
+def filter(findings: Iterable[Finding], baseline: Baseline, root: str) -> tuple[list[Finding], list[Finding]]:
+    """Split findings into (new, known), keeping their order."""
+    findings = list(findings)
+    table = fingerprints(findings, root)
+    new, known = [], []
+    for f in findings:
+        (known if table[f.key] in baseline else new).append(f)
+    return new, known
+
+
+def entries(findings: Iterable[Finding], root: str) -> list[Entry]:
+    """The baseline entries for these findings, sorted."""
+    findings = list(findings)
+    table = fingerprints(findings, root)
+    return sorted({Entry(relative_path(f.position.path, root), f.function, f.rule, " ".join(f.snippet.split()),
+                         table[f.key]) for f in findings})
+
+
+def write(path: str, findings: Iterable[Finding], root: str, keep: Iterable[Entry] = ()) -> int:
+    """Write the baseline of these findings (plus the `keep` entries) atomically;
+    returns how many entries it holds."""
+    merged = {e.fingerprint: e for e in keep}
+    merged.update((e.fingerprint, e) for e in entries(findings, root))
+    items = sorted(merged.values())
+    data = {"findings": [e.as_json() for e in items], "tool": "signlint", "version": VERSION}
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temp = tempfile.mkstemp(prefix=".signlint-baseline-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(temp, _mode(path))
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    return len(items)
+
+
+def _mode(path: str) -> int:
+    """The existing file's permissions, else the usual ones for a new file."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

@@ -1,0 +1,97 @@
+"""The adoption options end to end, as a CI job or a pre-commit hook runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from conftest import run_cli
+
+BUGGY = "#include <stdint.h>\nuint64_t f(uint8_t b) { return b << 24; }\n"
+
+
+def git(cwd, *args):
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@e", "PATH": "/usr/bin:/bin", "HOME": str(cwd)})
+
+
+def test_sarif_to_a_file_and_exit_codes(tmp_path):
+    (tmp_path / "bad.c").write_text(BUGGY)
+    out = tmp_path / "report.sarif"
+    result = run_cli("check", "--output-format", "sarif", "-o", str(out), "bad.c", cwd=tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    doc = json.loads(out.read_text())
+    [res] = doc["runs"][0]["results"]
+    assert res["ruleId"] == "SL001" and res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "bad.c"
+    assert run_cli("check", "--exit-zero", "bad.c", cwd=tmp_path).returncode == 0
+
+
+def test_github_annotations_and_step_summary(tmp_path, monkeypatch):
+    (tmp_path / "bad.c").write_text(BUGGY)
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = run_cli("check", "--format", "github", "bad.c", cwd=tmp_path)
+    assert result.stdout.startswith("::warning file=bad.c,line=2,col=32,")
+    assert "SL001" in summary.read_text()
+
+
+def test_statistics(tmp_path):
+    (tmp_path / "bad.c").write_text(BUGGY + "uint64_t g(uint8_t b) { return b << 24; }\n")
+    result = run_cli("check", "--statistics", "bad.c", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.split("\t")[:2] == ["    2", "SL001"]
+
+
+def test_inline_suppressions_and_the_bare_ignore_hint(tmp_path):
+    (tmp_path / "s.c").write_text(
+        "#include <stdint.h>\n"
+        "uint64_t f(uint8_t b) { return b << 24; } /* signlint: ignore[SL001] checked by caller */\n"
+        "// NOLINTNEXTLINE(signlint-SL001)\n"
+        "uint64_t g(uint8_t b) { return b << 24; }\n"
+        "uint64_t h(uint8_t b) { return b << 24; } // signlint: ignore\n"
+        "uint64_t k(uint8_t b) { return (uint64_t)b << 24; } // signlint: ignore[SL001]\n")
+    result = run_cli("check", "--show-unused-suppressions", "s.c", cwd=tmp_path)
+    assert result.returncode == 1
+    assert [line.split(":")[1] for line in result.stdout.splitlines() if "warning:" in line] == ["5"]
+    assert "s.c:5: warning: signlint: ignore needs a rule list, e.g. signlint: ignore[SL001]" in result.stderr
+    assert "s.c:6: warning: unused suppression" in result.stderr
+
+
+def test_configuration_file(tmp_path):
+    (tmp_path / "bad.c").write_text(BUGGY)
+    (tmp_path / "pyproject.toml").write_text('[tool.signlint]\nignore = ["SL001"]\n')
+    assert run_cli("check", "bad.c", cwd=tmp_path).returncode == 0
+    assert run_cli("check", "--select", "SL001", "bad.c", cwd=tmp_path).returncode == 1  # the command line wins
+    (tmp_path / "pyproject.toml").write_text('[tool.signlint]\nselcet = ["SL001"]\n')
+    result = run_cli("check", "bad.c", cwd=tmp_path)
+    assert result.returncode == 2 and "selcet" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_baseline_then_only_new_findings(tmp_path):
+    (tmp_path / "bad.c").write_text(BUGGY)
+    assert run_cli("check", "--baseline", "known.json", "--update-baseline", "bad.c", cwd=tmp_path).returncode == 0
+    assert run_cli("check", "--baseline", "known.json", "bad.c", cwd=tmp_path).returncode == 0
+    (tmp_path / "bad.c").write_text("/* moved */\n\n" + BUGGY + "uint64_t g(uint8_t b) { return b << 24; }\n")
+    result = run_cli("check", "--baseline", "known.json", "bad.c", cwd=tmp_path)
+    assert result.returncode == 1 and result.stdout.count("warning:") == 1 and "bad.c:5:" in result.stdout
+
+
+def test_changed_lines_only(tmp_path):
+    git(tmp_path, "init", "-q")
+    (tmp_path / "bad.c").write_text(BUGGY)
+    git(tmp_path, "add", "bad.c")
+    git(tmp_path, "commit", "-qm", "old code")
+    (tmp_path / "bad.c").write_text(BUGGY + "uint64_t g(uint8_t b) { return b << 24; }\n")
+    result = run_cli("check", "--diff-base", "HEAD", "bad.c", cwd=tmp_path)
+    assert result.stdout.count("warning:") == 1 and "bad.c:3:" in result.stdout
+    git(tmp_path, "add", "bad.c")
+    assert run_cli("check", "--diff-base", "HEAD", "--staged", "bad.c", cwd=tmp_path).stdout.count("warning:") == 1
+    bad_ref = run_cli("check", "--diff-base", "no-such-ref", "bad.c", cwd=tmp_path)
+    assert bad_ref.returncode == 2 and "no-such-ref" in bad_ref.stderr
+
+
+def test_extra_arg_option_for_tools_that_append_files(tmp_path):
+    (tmp_path / "ulong.c").write_text("unsigned long f(unsigned char b) { return b << 24; }\n")
+    assert run_cli("check", "--extra-arg=-m32", "ulong.c", cwd=tmp_path).returncode == 0
+    assert run_cli("check", "ulong.c", cwd=tmp_path).returncode == 1
