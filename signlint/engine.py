@@ -90,7 +90,7 @@ class Engine:
         for root in tu.roots(wanted):
             analysis = ValueAnalysis()
             analysis.run(root.expr)
-            if not analysis.widenings:
+            if not (analysis.widenings or analysis.char_uses or analysis.sign_shifts):
                 continue
             for rule in rules:
                 for finding in rule.check(analysis.widenings, analysis, source, root.function):

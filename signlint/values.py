@@ -34,11 +34,13 @@ _COMPARISONS = frozenset({"<", ">", "<=", ">=", "==", "!=", "&&", "||"})
 
 @dataclass(frozen=True, slots=True)
 class Widening:
-    """A tainted signed value converted to a wider integer type: a sign extension."""
+    """A tainted value converted to a wider integer type: a sign extension of a value
+    that should not be negative, or a zero extension of one that lost its upper bits."""
 
-    sink: Expr  # the conversion (implicit or explicit cast)
-    shifts: frozenset[Expr]  # the left shifts that can make the value negative
+    sink: Expr  # the conversion (implicit or explicit cast, or a pointer offset)
+    origins: frozenset[Expr]  # what made the value wrong: a shift, a product, a char, a '~'
     from_bits: int  # width of the value before the conversion
+    kind: str = "sign"  # 'sign' (ones come in) or 'zero' (lost upper bits stay zero)
 
     def __hash__(self) -> int:
         return id(self.sink)
@@ -57,8 +59,9 @@ class Extension:
 class Value:
     lo: int | None  # None for non-integer expressions
     hi: int | None
-    taint: frozenset = frozenset()
-    pending: frozenset = frozenset()
+    taint: frozenset = frozenset()  # origins that can make this (signed) value negative
+    pending: frozenset = frozenset()  # Extensions not yet observed
+    lost: frozenset = frozenset()  # origins of upper bits an unsigned value lost ('<<', '~')
 
     @property
     def nonneg(self) -> bool:
@@ -68,17 +71,18 @@ class Value:
 NOTHING = Value(None, None)
 
 
-def type_range(t: CType, taint: frozenset = frozenset(), pending: frozenset = frozenset()) -> Value:
+def type_range(t: CType, taint: frozenset = frozenset(), pending: frozenset = frozenset(),
+               lost: frozenset = frozenset()) -> Value:
     if not t.is_integer:
         return Value(None, None, frozenset(), pending)
-    return Value(t.min, t.max, taint, pending)
+    return Value(t.min, t.max, taint, pending, lost)
 
 
-def _fit(t: CType, lo: int, hi: int, taint=frozenset(), pending=frozenset()) -> Value:
+def _fit(t: CType, lo: int, hi: int, taint=frozenset(), pending=frozenset(), lost=frozenset()) -> Value:
     """[lo, hi] if the type can hold it, else the type's whole range."""
     if t.is_integer and t.min <= lo and hi <= t.max:
-        return Value(lo, hi, taint, pending)
-    return type_range(t, taint, pending)
+        return Value(lo, hi, taint, pending, lost)
+    return type_range(t, taint, pending, lost)
 
 
 def shift_counts(count: Value, t: CType) -> tuple[int, int]:
@@ -97,6 +101,8 @@ class ValueAnalysis:
     def __init__(self) -> None:
         self.widenings: list[Widening] = []
         self.values: dict[int, Value] = {}  # id(expr) -> Value, for --explain and tests
+        self.sign_shifts: list[Expr] = []  # every '<<' that can set the sign bit of a non-negative int
+        self.char_uses: list[tuple[Expr, Expr]] = []  # (char promotion, where it is used as a byte)
 
     def run(self, root: Expr) -> Value:
         value = self.visit(root)
@@ -147,6 +153,8 @@ class ValueAnalysis:
             return self._conditional(t, kids)
         if kind is Kind.SUBSCRIPT:
             self._offset(e, kids)
+            for value in kids:
+                self._char_use(value, e)  # `table[c]` with a negative char
         self._commit(*kids)
         if not t.is_integer:
             return NOTHING
@@ -166,10 +174,19 @@ class ValueAnalysis:
             self._commit(v)
             return Value(0, 1)
         pending = v.pending
+        char = source.signed and source.bits == 8 and v.lo < 0  # a byte that reads as negative
+        if source.signed and not target.signed and target.bits > 8:
+            # `u32 x = c`: a byte read as signed becomes 0xffffff80
+            self._char_use(Value(v.lo, v.hi, v.taint | {e}) if char else v, e)
         if target.bits > source.bits:
+            if char and target.signed:
+                return Value(v.lo, v.hi, v.taint | {e}, pending)  # a char promoted: it may be negative
             if v.taint and source.signed:
                 widening = Widening(e, v.taint, source.bits)
                 return Value(target.min, target.max, frozenset(), pending | {Extension(widening, source.bits)})
+            if v.lost:
+                widening = Widening(e, v.lost, source.bits, kind="zero")
+                pending = pending | {Extension(widening, source.bits)}
             if v.lo >= target.min:
                 return Value(v.lo, v.hi, frozenset(), pending)
             return type_range(target, pending=pending)
@@ -179,10 +196,10 @@ class ValueAnalysis:
             return Value(narrowed.lo, narrowed.hi, frozenset(), _below(pending, target.bits))
         # Same width: the bits are kept; only their reading changes.
         if target.signed == source.signed:
-            return Value(v.lo, v.hi, v.taint, pending)
+            return Value(v.lo, v.hi, v.taint, pending, v.lost)
         if v.lo >= target.min and v.hi <= target.max:
-            return Value(v.lo, v.hi, frozenset(), pending)
-        return type_range(target, pending=pending)
+            return Value(v.lo, v.hi, frozenset(), pending, v.lost)
+        return type_range(target, pending=pending, lost=v.lost)
 
     def _binary(self, e: Expr, a: Value, b: Value) -> Value:
         op, t = e.op, e.type
@@ -194,6 +211,10 @@ class ValueAnalysis:
             return Value(b.lo, b.hi) if b.lo is not None else type_range(t)
         if op in _COMPARISONS:
             self._commit(a, b)
+            if op in ("==", "!=") and b.lo is not None and a.lo is not None:
+                for x, k in ((a, b), (b, a)):  # `c == 0xff` is never true for a signed char
+                    if k.lo == k.hi and not -128 <= k.lo <= 127:
+                        self._char_use(x, e)
             return _compare(op, a, b)
         if not t.is_integer or a.lo is None or b.lo is None:
             if t.is_pointer and op in ("+", "-"):
@@ -213,21 +234,32 @@ class ValueAnalysis:
             return type_range(t, pending=pending)
         if op == "&":
             return self._and(t, a, b)
+        if op in ("|", "^"):
+            self._char_use(a, e)
+            self._char_use(b, e)
+        elif op == "+":
+            for x, other in ((a, e.children[1]), (b, e.children[0])):
+                if _assembles_bytes(other):  # `(p[1] << 8) + p[2]`
+                    self._char_use(x, e)
         if op == "|":
             a, b = _or_hides(a, b, t), _or_hides(b, a, t)
+        lost = a.lost | b.lost
         pending = a.pending | b.pending
         if op in ("|", "^"):
             if a.nonneg and b.nonneg:
                 top = (1 << max(a.hi.bit_length(), b.hi.bit_length())) - 1
-                return _fit(t, max(a.lo, b.lo) if op == "|" else 0, top, pending=pending)
-            return type_range(t, a.taint | b.taint, pending)
+                return _fit(t, max(a.lo, b.lo) if op == "|" else 0, top, pending=pending, lost=lost)
+            return type_range(t, a.taint | b.taint, pending, lost)
         if op == "+":
-            return _fit(t, a.lo + b.lo, a.hi + b.hi, a.taint | b.taint, pending)
+            return _fit(t, a.lo + b.lo, a.hi + b.hi, a.taint | b.taint, pending, lost)
         if op == "-":
-            return _fit(t, a.lo - b.hi, a.hi - b.lo, a.taint | b.taint, pending)
+            return _fit(t, a.lo - b.hi, a.hi - b.lo, a.taint | b.taint, pending, lost)
         if op == "*":
             corners = (a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi)
-            return _fit(t, min(corners), max(corners), pending=pending)
+            if t.signed and a.nonneg and b.nonneg and max(corners) > t.max:
+                # A product of non-negative values that can pass INT_MAX: signed overflow.
+                return type_range(t, frozenset({e}), pending, lost)
+            return _fit(t, min(corners), max(corners), pending=pending, lost=lost)
         self._commit(a, b)
         if op == "/" and a.nonneg and b.lo > 0:
             return _fit(t, a.lo // b.hi, a.hi // b.lo)
@@ -241,17 +273,28 @@ class ValueAnalysis:
         t = e.type
         klo, khi = shift_counts(b, t)
         if not a.nonneg:
+            self._char_use(a, e)  # `c << 8` with a signed char
             return type_range(t, a.taint, a.pending)
         # Sign-extended upper bits shifted out of the type are gone: `(u64)(b << 24) << 32`.
         moved = (Extension(x.widening, x.low + klo) for x in a.pending)
         a = Value(a.lo, a.hi, a.taint, frozenset(x for x in moved if x.low < t.bits))
         top = a.hi << khi
         if top <= t.max:
-            return Value(a.lo << klo, top, frozenset(), a.pending)
+            return Value(a.lo << klo, top, frozenset(), a.pending, a.lost)
         if t.signed and a.hi > 0:
             # The shift can set the sign bit of a value that was never negative.
+            self.sign_shifts.append(e)
             return type_range(t, a.taint | {e}, a.pending)
-        return type_range(t, a.taint, a.pending)
+        if not t.signed and a.hi > 0:
+            # Bits shifted out of an unsigned value: lost if it is widened later.
+            return type_range(t, a.taint, a.pending, a.lost | {e})
+        return type_range(t, a.taint, a.pending, a.lost)
+
+    def _char_use(self, v: Value, at: Expr) -> None:
+        """Record that a possibly negative char byte is used as an unsigned byte at `at`."""
+        for origin in v.taint:
+            if is_char_promotion(origin):
+                self.char_uses.append((origin, at))
 
     def _offset(self, e: Expr, kids: list[Value]) -> None:
         """`p + (b << 24)`, `p[b << 24]`: the int offset is sign-extended to the
@@ -289,8 +332,18 @@ class ValueAnalysis:
             return Value(0, 1)
         if op in ("-", "~") and t.is_integer and a.lo is not None:
             lo, hi = (-a.hi, -a.lo) if op == "-" else (-a.hi - 1, -a.lo - 1)
+            operand = e.children[0]
+            while operand.kind is Kind.CAST and not operand.explicit and operand.children:
+                operand = operand.children[0]
+            if op == "~" and not t.signed and t.bits <= 32:
+                # `~mask32` widened later: its upper half stays zero (clears bits in `x64 & ~m`).
+                return type_range(t, pending=a.pending, lost=frozenset({e}))
             if not t.signed:
                 return type_range(t, pending=a.pending)
+            if op == "~" and a.nonneg and operand.type.is_integer and not operand.type.signed \
+                    and operand.type.bits < t.bits:
+                # `~(u16)x` is negative: widened, its upper bits are all ones.
+                return Value(lo, hi, frozenset({e}), a.pending)
             return _fit(t, lo, hi, pending=a.pending)
         self._commit(a)
         return type_range(t)
@@ -302,7 +355,7 @@ class ValueAnalysis:
         pending = x.pending | y.pending
         if not t.is_integer or x.lo is None or y.lo is None:
             return type_range(t, pending=pending)
-        return _fit(t, min(x.lo, y.lo), max(x.hi, y.hi), x.taint | y.taint, pending)
+        return _fit(t, min(x.lo, y.lo), max(x.hi, y.hi), x.taint | y.taint, pending, x.lost | y.lost)
 
 
 def _compare(op: str, a: Value, b: Value) -> Value:
@@ -328,3 +381,18 @@ def _or_hides(v: Value, other: Value, t: CType) -> Value:
 def _below(pending: frozenset, bits: int) -> frozenset:
     """The extensions that still show when only the lowest `bits` bits are kept."""
     return frozenset(x for x in pending if x.low < bits)
+
+
+def is_char_promotion(e: Expr) -> bool:
+    """A conversion of a signed 8-bit char to a wider signed type (an SL003 origin)."""
+    if e.kind is not Kind.CAST or not e.children:
+        return False
+    source = e.children[-1].type
+    return source.is_integer and source.signed and source.bits == 8
+
+
+def _assembles_bytes(e: Expr) -> bool:
+    """Is e a shift or an OR (after parentheses): part of assembling bytes?"""
+    while e.kind in (Kind.PAREN, Kind.CAST) and e.children and not e.explicit:
+        e = e.children[-1]
+    return e.kind is Kind.BINARY and e.op in ("<<", "|")

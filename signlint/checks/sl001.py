@@ -26,8 +26,10 @@ _PLAIN_LITERAL = re.compile(r"(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)")
 
 def check(widenings: list[Widening], analysis: ValueAnalysis, source: Source, function: str) -> Iterator[Finding]:
     for widening in widenings:
-        for shift in sorted(widening.shifts, key=lambda s: source.span(s).begin.offset):
-            if shift.op == "<<" and not source.is_system(shift):
+        if widening.kind != "sign":
+            continue
+        for shift in sorted(widening.origins, key=lambda s: source.span(s).begin.offset):
+            if shift.op == "<<" and shift.type.signed and not source.is_system(shift):
                 yield _finding(shift, widening, analysis, source, function)
 
 
