@@ -41,5 +41,5 @@ def test_fix_text(tmp_path, code, want):
 
 def test_fix_preview_reads_like_the_fixed_expression(tmp_path):
     fix, _ = fixed(tmp_path, "u64 f(u8 b) { return (u64)(b << 24); }")
-    assert fix.description == "move the cast before the shift"
+    assert fix.description == "move the cast before shifting"
     assert fix.preview == "((u64)b << 24)"

@@ -11,18 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..finding import Edit, Finding, Fix, Note
+from ..finding import Finding, Fix, Note
 from ..ir import Expr, Kind, Span
 from ..source import Source
 from ..values import Value, ValueAnalysis, Widening, shift_counts
+from .edits import cast_operand, strip
 
 CODE = "SL001"
 NAME = "promoted-shift-sign-extension"
 SUMMARY = "narrow unsigned value promoted to int, shifted into bit 31, then sign-extended"
 DEFAULT = True
-
-_PLAIN_LITERAL = re.compile(r"(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)")
-
 
 def check(widenings: list[Widening], analysis: ValueAnalysis, source: Source, function: str) -> Iterator[Finding]:
     for widening in widenings:
@@ -31,13 +29,6 @@ def check(widenings: list[Widening], analysis: ValueAnalysis, source: Source, fu
         for shift in sorted(widening.origins, key=lambda s: source.span(s).begin.offset):
             if shift.op == "<<" and shift.type.signed and not source.is_system(shift):
                 yield _finding(shift, widening, analysis, source, function)
-
-
-def strip(e: Expr, parens: bool = True) -> Expr:
-    """The expression under implicit conversions (and parentheses)."""
-    while e.children and ((e.kind is Kind.CAST and not e.explicit) or (parens and e.kind is Kind.PAREN)):
-        e = e.children[-1]
-    return e
 
 
 def _finding(shift: Expr, widening: Widening, analysis: ValueAnalysis, source: Source, function: str) -> Finding:
@@ -129,43 +120,5 @@ def _describe(base: Expr, value: Value, source: Source) -> str:
 
 
 def _fix(shift: Expr, operand: Expr, sink: Expr, sink_type: str, source: Source) -> Fix | None:
-    operand_span = source.span(strip(operand, parens=False))
-    if operand_span.begin.path == "":
-        return None
-    if operand_span.in_macro and not source.operator_follows(operand_span, "<<"):
-        # The operand is not written next to the shift (a macro that names a
-        # function, a constant from another macro): editing it could change other code.
-        return Fix(f"cast the shifted operand to '{sink_type}' before the shift", (), "", applicable=False)
-    base = strip(operand, parens=False)
-    edits: list[Edit] = []
-    literal = source.text(base) if base.kind is Kind.LITERAL else None
-    if literal and _PLAIN_LITERAL.fullmatch(literal) and operand_span.end:
-        suffix = "LL" if sink.type.is_integer and sink.type.signed else "ULL"
-        edits.append(Edit(operand_span.end.path, operand_span.end.offset, operand_span.end.offset, suffix))
-        description = "make the literal 64-bit before shifting"
-    elif base.kind in (Kind.BINARY, Kind.CONDITIONAL, Kind.COMPOUND_ASSIGN):
-        if operand_span.end is None:
-            return Fix("cast before shifting", (), "", applicable=False)
-        at = operand_span.begin
-        edits.append(Edit(at.path, at.offset, at.offset, f"({sink_type})("))
-        edits.append(Edit(at.path, operand_span.end.offset, operand_span.end.offset, ")"))
-        description = "cast before shifting"
-    else:
-        at = operand_span.begin
-        edits.append(Edit(at.path, at.offset, at.offset, f"({sink_type})"))
-        description = "cast before shifting"
-    if sink.explicit and strip(sink.children[-1]) is shift:
-        cast_span, inner_span = source.span(sink), source.span(sink.children[-1])
-        movable = not (cast_span.in_macro or inner_span.in_macro) and cast_span.begin.path == operand_span.begin.path
-    else:
-        movable = False
-    if movable:
-        # A late cast `(u64)(b << 24)`: move it onto the operand. (One spelled in a
-        # macro, like cpu_to_le64(), stays: casting the operand as well is enough.)
-        edits.insert(0, Edit(cast_span.begin.path, cast_span.begin.offset, inner_span.begin.offset, ""))
-        description = "move the cast before the shift"
-        preview_span = cast_span
-    else:
-        preview_span = source.span(shift)
-    preview = source.apply_to(preview_span, edits) or source.apply_to(operand_span, edits)
-    return Fix(description, tuple(edits), preview, applicable=True)
+    suffix = "LL" if sink.type.is_integer and sink.type.signed else "ULL"
+    return cast_operand(shift, operand, sink_type, source, "shifting", suffix, late_cast=sink, operator="<<")
