@@ -73,6 +73,11 @@ class _Raw:
             ("clang_getCursorReferenced", [ci.Cursor], ci.Cursor),
             ("clang_Cursor_isBitField", [ci.Cursor], ctypes.c_uint),
             ("clang_getFieldDeclBitWidth", [ci.Cursor], ctypes.c_int),
+            ("clang_getCursorLocation", [ci.Cursor], ci.SourceLocation),
+            ("clang_getExpansionLocation", [ci.SourceLocation, ctypes.POINTER(ctypes.c_void_p)]
+             + [ctypes.POINTER(ctypes.c_uint)] * 3, None),
+            ("clang_isCursorDefinition", [ci.Cursor], ctypes.c_uint),
+            ("clang_Location_isFromMainFile", [ci.SourceLocation], ctypes.c_int),
         ):
             fn = getattr(raw, name)
             fn.argtypes, fn.restype = args, result
@@ -116,7 +121,7 @@ _UNEXPOSED_EXPR, _DECL_REF, _MEMBER_REF, _CALL = 100, 101, 102, 103
 _INTEGER_LITERAL, _CHARACTER_LITERAL, _PAREN, _UNARY = 106, 110, 111, 112
 _SUBSCRIPT, _BINARY, _COMPOUND_ASSIGN, _CONDITIONAL, _CSTYLE_CAST = 113, 114, 115, 116, 117
 _SIZEOF_LIKE = 136  # sizeof / alignof (UnaryExprOrTypeTraitExpr)
-_FIELD_DECL, _ENUM_CONSTANT_DECL = 6, 7
+_FIELD_DECL, _ENUM_CONSTANT_DECL, _FUNCTION_DECL, _VAR_DECL = 6, 7, 8, 9
 
 # CXUnaryOperatorKind (clang-c/Index.h).
 _UNARY_OPS = {1: "post++", 2: "post--", 3: "++", 4: "--", 5: "&", 6: "*", 7: "+", 8: "-",
@@ -134,6 +139,10 @@ _INTEGER_KINDS = {
 _CLANG_ONLY_TYPEDEFS = frozenset({"__size_t", "__signed_size_t", "__ptrdiff_t"})
 
 _UNKNOWN_ARGUMENT = re.compile(r"unknown argument:? '([^']*)'")
+
+# Real paths of the file names clang reports, per working directory: a kernel TU
+# includes hundreds of headers, mostly the same ones in every TU of a run.
+_REAL_PATHS: dict[tuple[str, str], str] = {}
 
 # Parse options: keep going past a missing #include so the rest is still analysed.
 _PARSE_OPTIONS = 0x200  # CXTranslationUnit_KeepGoing
@@ -185,29 +194,52 @@ class TranslationUnit:
         return {self._real(inc.include.name) for inc in self._tu.get_includes() if inc.include}
 
     def _real(self, name: str) -> str:
-        return os.path.realpath(os.path.join(self._cwd, name))
+        key = (self._cwd, name)
+        real = _REAL_PATHS.get(key)
+        if real is None:
+            real = _REAL_PATHS[key] = os.path.realpath(os.path.join(self._cwd, name))
+        return real
 
     # -- expressions -------------------------------------------------------
 
-    def roots(self, wanted: Callable[[str], bool]) -> Iterator[Root]:
+    def roots(self, wanted: Callable[[str], bool],
+              once: Callable[[tuple[str, int, str]], bool] | None = None) -> Iterator[Root]:
         """Every maximal expression in the bodies and initialisers of top-level
-        declarations that sit in a wanted file (a realpath predicate)."""
-        file_ok: dict[str, bool] = {}
-        for decl in self._tu.cursor.get_children():
-            kind = decl.kind
-            if kind not in (ci.CursorKind.FUNCTION_DECL, ci.CursorKind.VAR_DECL):
+        declarations that sit in a wanted file (a realpath predicate).
+
+        once, if given, is asked about each such declaration outside the main file
+        (a header's static inline function, say), keyed by (real path, offset,
+        name): False skips its walk (it was analysed in another translation unit)."""
+        fast, tu = self._fast, self._tu
+        raw = fast.lib
+        file_ok: dict[int, str | None] = {}  # CXFile -> its real path if wanted, else None
+        handle = ctypes.c_void_p()
+        offset = ctypes.c_uint()
+        for decl in fast.children(tu.cursor):  # thousands per kernel TU: raw calls only
+            kind = decl._kind_id
+            if kind != _FUNCTION_DECL and kind != _VAR_DECL:
                 continue
-            f = decl.location.file
-            if f is None:
+            location = raw.clang_getCursorLocation(decl)
+            raw.clang_getExpansionLocation(location, ctypes.byref(handle), None, None, None)
+            key = handle.value
+            if not key:
                 continue
-            name = f.name
-            if name not in file_ok:
-                file_ok[name] = wanted(self._real(name))
-            if not file_ok[name]:
+            if key not in file_ok:
+                name = ci._CXString.from_result(_lib().clang_getFileName(handle))
+                real = self._real(name)
+                file_ok[key] = real if wanted(real) else None
+            path = file_ok[key]
+            if path is None:
                 continue
-            if kind == ci.CursorKind.FUNCTION_DECL and not decl.is_definition():
+            if kind == _FUNCTION_DECL and not raw.clang_isCursorDefinition(decl):
                 continue
-            function = decl.spelling if kind == ci.CursorKind.FUNCTION_DECL else ""
+            decl._tu = tu
+            spelling = decl.spelling
+            if once is not None and not raw.clang_Location_isFromMainFile(location):
+                raw.clang_getExpansionLocation(location, None, None, None, ctypes.byref(offset))
+                if not once((path, offset.value, spelling)):
+                    continue
+            function = spelling if kind == _FUNCTION_DECL else ""
             for expr in self._statement_roots(decl):
                 yield Root(expr, function)
 
@@ -325,7 +357,7 @@ class TranslationUnit:
             return NOT_INTEGER
         if kind_name == "BOOL":
             return CType(True, 1, False, is_bool=True)
-        return CType(True, size * 8, _INTEGER_KINDS[kind_name])
+        return CType(True, size * 8, _INTEGER_KINDS[kind_name], is_plain_char=kind_name in ("CHAR_S", "CHAR_U"))
 
     # -- where things are written -------------------------------------------
 
@@ -355,23 +387,31 @@ class TranslationUnit:
         parenthesis or call closed on the same logical line."""
         text = self.file_bytes(begin.path)
         last = expr
+        brackets = 0  # subscripts whose ']' follows the end of their index
         while True:
             if last.kind in (Kind.PAREN, Kind.CALL):
                 start = self._position(last.handle.extent.start, spelling=True)
                 if start.path != begin.path or not one_logical_line(text, begin.offset, start.offset):
                     return None
                 end = _closing_paren(text, start.offset, call=last.kind is Kind.CALL)
-                if end is None:
-                    return None
-                return Position(begin.path, start.line, start.column + end - start.offset, end)
-            if not last.children:
                 break
+            if not last.children:
+                start = self._position(last.handle.extent.start, spelling=True)
+                if start.path != begin.path or not one_logical_line(text, begin.offset, start.offset):
+                    return None
+                end = start.offset + _token_length(text, start.offset)
+                break
+            brackets += last.kind is Kind.SUBSCRIPT
             last = last.children[-1]
-        start = self._position(last.handle.extent.start, spelling=True)
-        if start.path != begin.path or not one_logical_line(text, begin.offset, start.offset):
+        for _ in range(brackets if end is not None else 0):
+            while text[end : end + 1] in (b" ", b"\t"):
+                end += 1
+            end = end + 1 if text[end : end + 1] == b"]" else None
+            if end is None:
+                break
+        if end is None:
             return None
-        length = _token_length(text, start.offset)
-        return Position(start.path, start.line, start.column + length, start.offset + length)
+        return Position(begin.path, start.line, start.column + end - start.offset, end)
 
     def _position(self, loc, spelling: bool) -> Position:
         lib = _lib()

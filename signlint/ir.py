@@ -34,6 +34,7 @@ class CType:
     signed: bool = False
     is_bool: bool = False
     is_pointer: bool = False
+    is_plain_char: bool = False  # `char`, whose signedness depends on the target
 
     @property
     def min(self) -> int:

@@ -79,9 +79,10 @@ def type_range(t: CType, taint: frozenset = frozenset(), pending: frozenset = fr
 
 
 def _fit(t: CType, lo: int, hi: int, taint=frozenset(), pending=frozenset(), lost=frozenset()) -> Value:
-    """[lo, hi] if the type can hold it, else the type's whole range."""
+    """[lo, hi] if the type can hold it, else the type's whole range. A value
+    proven non-negative (`c + 128`) carries no taint: nothing made it negative."""
     if t.is_integer and t.min <= lo and hi <= t.max:
-        return Value(lo, hi, taint, pending, lost)
+        return Value(lo, hi, frozenset() if lo >= 0 else taint, pending, lost)
     return type_range(t, taint, pending, lost)
 
 
@@ -153,8 +154,11 @@ class ValueAnalysis:
             return self._conditional(t, kids)
         if kind is Kind.SUBSCRIPT:
             self._offset(e, kids)
-            for value in kids:
-                self._char_use(value, e)  # `table[c]` with a negative char
+            for child, value in zip(e.children, kids, strict=True):  # `table[c]` with a negative char
+                index = child.type
+                if index.is_integer and index.signed and index.bits == 8 and value.lo is not None and value.lo < 0:
+                    self.char_uses.append((child, e))
+                self._char_use(value, e)
         self._commit(*kids)
         if not t.is_integer:
             return NOTHING
@@ -194,12 +198,14 @@ class ValueAnalysis:
             # The upper bits are cut off: extensions whose ones all sit above go too.
             narrowed = _fit(target, v.lo, v.hi)
             return Value(narrowed.lo, narrowed.hi, frozenset(), _below(pending, target.bits))
-        # Same width: the bits are kept; only their reading changes.
+        # Same width: the bits are kept; only their reading changes. An explicit
+        # cast to 32 bits, `(u32)(x << 8)`, says the lost bits are meant to go.
+        lost = frozenset() if e.explicit else v.lost
         if target.signed == source.signed:
-            return Value(v.lo, v.hi, v.taint, pending, v.lost)
+            return Value(v.lo, v.hi, v.taint, pending, lost)
         if v.lo >= target.min and v.hi <= target.max:
-            return Value(v.lo, v.hi, frozenset(), pending, v.lost)
-        return type_range(target, pending=pending, lost=v.lost)
+            return Value(v.lo, v.hi, frozenset(), pending, lost)
+        return type_range(target, pending=pending, lost=lost)
 
     def _binary(self, e: Expr, a: Value, b: Value) -> Value:
         op, t = e.op, e.type
@@ -211,9 +217,10 @@ class ValueAnalysis:
             return Value(b.lo, b.hi) if b.lo is not None else type_range(t)
         if op in _COMPARISONS:
             self._commit(a, b)
-            if op in ("==", "!=") and b.lo is not None and a.lo is not None:
-                for x, k in ((a, b), (b, a)):  # `c == 0xff` is never true for a signed char
-                    if k.lo == k.hi and not -128 <= k.lo <= 127:
+            if op not in ("&&", "||") and b.lo is not None and a.lo is not None:
+                # `c == 0xff`, `c >= 0x80`, `c > 0x7f`: decided by the sign, not the byte.
+                for x, k, rel in ((a, b, op), (b, a, _MIRRORED.get(op, op))):
+                    if k.lo == k.hi and _byte_test(rel, k.lo):
                         self._char_use(x, e)
             return _compare(op, a, b)
         if not t.is_integer or a.lo is None or b.lo is None:
@@ -231,7 +238,8 @@ class ValueAnalysis:
             if a.nonneg:
                 return _fit(t, a.lo >> khi, a.hi >> klo, pending=pending)
             # `(x << 24) >> 24` is the idiom for sign extension: the sign is wanted.
-            return type_range(t, pending=pending)
+            # A char shifted right stays as negative as it was (`table[c >> 4]`).
+            return type_range(t, frozenset(o for o in a.taint if is_char_promotion(o)), pending)
         if op == "&":
             return self._and(t, a, b)
         if op in ("|", "^"):
@@ -241,6 +249,8 @@ class ValueAnalysis:
             for x, other in ((a, e.children[1]), (b, e.children[0])):
                 if _assembles_bytes(other):  # `(p[1] << 8) + p[2]`
                     self._char_use(x, e)
+        if op in ("+", "-"):
+            self._numbers_not_bytes(e)
         if op == "|":
             a, b = _or_hides(a, b, t), _or_hides(b, a, t)
         lost = a.lost | b.lost
@@ -306,20 +316,32 @@ class ValueAnalysis:
                 self.widenings.append(Widening(e, value.taint, t.bits))
 
     def _and(self, t: CType, a: Value, b: Value) -> Value:
-        # A non-negative mask below an extension's lowest bit clears all its ones.
-        pending = (_below(a.pending, b.hi.bit_length()) if b.nonneg else a.pending) | (
-            _below(b.pending, a.hi.bit_length()) if a.nonneg else b.pending)
+        # A non-negative mask below an extension's lowest bit clears all its ones;
+        # and `x & ~b` wants the ones a sign-extended complement brings.
+        pending = _not_complement_masks((_below(a.pending, b.hi.bit_length()) if b.nonneg else a.pending) | (
+            _below(b.pending, a.hi.bit_length()) if a.nonneg else b.pending))
         if a.nonneg and b.nonneg:
             return Value(0, min(a.hi, b.hi), frozenset(), pending)
         if a.nonneg or b.nonneg:
             return _fit(t, 0, a.hi if a.nonneg else b.hi, pending=pending)
         return type_range(t, a.taint | b.taint, pending)
 
+    def _numbers_not_bytes(self, e: Expr) -> None:
+        """`pos + delta` with an int8_t/signed char delta is arithmetic on a signed
+        number: its conversion to the other operand's unsigned type is not a byte
+        read wrongly. (A plain char added to an unsigned sum still is: a checksum.)"""
+        converted = {id(c) for c in e.children if c.kind is Kind.CAST and not c.explicit}
+        self.char_uses = [(origin, at) for origin, at in self.char_uses
+                          if not (id(at) in converted and _explicitly_signed(origin))]
+
     def _compound_assign(self, e: Expr, target: Value, rhs: Value) -> Value:
         # `u32 v; v |= x64` stores only the low 32 bits: sign-extended upper bits vanish.
         op = e.op[:-1]
+        if op in ("+", "-"):
+            self._numbers_not_bytes(e)
         if op in _LOW_BITS_PRESERVING and e.type.is_integer:
-            rhs = Value(rhs.lo, rhs.hi, rhs.taint, _below(rhs.pending, e.type.bits))
+            pending = _below(rhs.pending, e.type.bits)
+            rhs = Value(rhs.lo, rhs.hi, rhs.taint, _not_complement_masks(pending) if op == "&" else pending)
         self._commit(target, rhs)
         return type_range(e.type)
 
@@ -378,6 +400,13 @@ def _or_hides(v: Value, other: Value, t: CType) -> Value:
     return Value(v.lo, v.hi, v.taint, kept)
 
 
+def _not_complement_masks(pending: frozenset) -> frozenset:
+    """Without the sign-extended complements `~b` of narrow values: as an AND mask
+    their upper ones are exactly what `~(u64)b` would have given."""
+    return frozenset(x for x in pending if not (
+        x.widening.kind == "sign" and all(o.kind is Kind.UNARY and o.op == "~" for o in x.widening.origins)))
+
+
 def _below(pending: frozenset, bits: int) -> frozenset:
     """The extensions that still show when only the lowest `bits` bits are kept."""
     return frozenset(x for x in pending if x.low < bits)
@@ -391,8 +420,28 @@ def is_char_promotion(e: Expr) -> bool:
     return source.is_integer and source.signed and source.bits == 8
 
 
+_MIRRORED = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
+
+
+def _byte_test(op: str, k: int) -> bool:
+    """Does `char OP k` only make sense for a byte read as unsigned (0..255)?"""
+    if op in ("==", "!="):
+        return not -128 <= k <= 127
+    if op in (">", "<="):
+        return k >= 127
+    return k >= 128  # '>=', '<'
+
+
+def _explicitly_signed(origin: Expr) -> bool:
+    """Is the char behind this origin a `signed char` (a number), not a plain char?"""
+    byte = origin.children[-1] if is_char_promotion(origin) else origin
+    return not byte.type.is_plain_char
+
+
 def _assembles_bytes(e: Expr) -> bool:
-    """Is e a shift or an OR (after parentheses): part of assembling bytes?"""
+    """Is e a shift or an OR, or a sum with one (after parentheses): bytes being assembled?"""
     while e.kind in (Kind.PAREN, Kind.CAST) and e.children and not e.explicit:
         e = e.children[-1]
-    return e.kind is Kind.BINARY and e.op in ("<<", "|")
+    if e.kind is not Kind.BINARY:
+        return False
+    return e.op in ("<<", "|") or e.op == "+" and any(_assembles_bytes(c) for c in e.children)

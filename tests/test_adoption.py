@@ -12,6 +12,7 @@ import pytest
 from conftest import PRELUDE, analyze
 
 from signlint import baseline, changed_lines, config, suppress
+from signlint.checks import DEFAULT_RULES, RULES
 from signlint.files import discover
 
 BUG = "x |= b << 24;"
@@ -34,7 +35,7 @@ def lines_of(findings):
 
 SUPPRESSED_FORMS = [
     "  x |= b << 24; /* signlint: ignore[SL001] masked by the caller */\n",
-    "  x |= b << 24; // signlint: ignore[SL001,SL002] reason\n",
+    "  x |= b << 24; // signlint: ignore[SL001,SL999] reason\n",
     "  x |= b << 24; // signlint:ignore[sl001]\n",
     "  // signlint: ignore[SL001] on the line before\n  x |= b << 24;\n",
     "  /* signlint: ignore[SL001] a reason that\n   * takes two lines */\n  x |= b << 24;\n",
@@ -56,8 +57,8 @@ def test_each_form_suppresses_its_line_and_nothing_after(tmp_path, form):
     kept, suppressed, problems = suppress.apply(report.findings)
     assert lines_of(kept) == [first + form.count("\n")]
     assert len(suppressed) == 1
-    assert [p.message for p in problems] == (["unknown rule code SL002 in 'signlint: ignore[SL001,SL002]'"]
-                                             if "SL002" in form else [])
+    assert [p.message for p in problems] == (["unknown rule code SL999 in 'signlint: ignore[SL001,SL999]'"]
+                                             if "SL999" in form else [])
 
 
 NOT_SUPPRESSED_FORMS = [
@@ -140,18 +141,18 @@ def test_unused_suppressions_report(tmp_path):
 
 
 def test_partly_unused_rule_list(tmp_path):
-    path, first = c_file(tmp_path / "a.c", f"  {BUG} // signlint: ignore[SL001, SL00*, SL002]\n")
+    path, first = c_file(tmp_path / "a.c", f"  {BUG} // signlint: ignore[SL001, SL00*, SL999]\n")
     findings = analyze([path]).findings
     fs = suppress.scan(str(path))
-    assert fs.suppressions[0].patterns == ("SL001", "SL00*", "SL002")
+    assert fs.suppressions[0].patterns == ("SL001", "SL00*", "SL999")
     kept, suppressed, _ = suppress.apply(findings)
     assert kept == [] and suppressed == findings
-    # SL002 is not a rule of this signlint, so it is not judged (it is reported as unknown instead)
+    # SL999 is not a rule of this signlint, so it is not judged (it is reported as unknown instead)
     assert suppress.unused([fs], suppressed) == []
-    assert suppress.unused([fs], []) == [(str(path), first, "signlint: ignore[SL001, SL00*, SL002]")]
+    assert suppress.unused([fs], []) == [(str(path), first, "signlint: ignore[SL001, SL00*, SL999]")]
     as_other_rule = [replace(f, rule="SL002") for f in findings]
     assert suppress.unused([fs], as_other_rule) == [
-        (str(path), first, "signlint: ignore[SL001, SL00*, SL002] (SL001 matched nothing)")]
+        (str(path), first, "signlint: ignore[SL001, SL00*, SL999] (SL001 matched nothing)")]
 
 
 def test_scan_notices_an_edit(tmp_path):
@@ -194,7 +195,7 @@ def test_no_config_is_an_empty_one(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     empty = config.Config()
     settings = config.resolve(empty, {})
-    assert settings.rules == frozenset({"SL001"}) and settings.extra_args == [] and settings.compile_commands is None
+    assert settings.rules == DEFAULT_RULES and settings.extra_args == [] and settings.compile_commands is None
 
 
 def test_config_values_and_command_line_overrides(tmp_path):
@@ -204,10 +205,10 @@ ignore = ["sl001"]
 extra-args = ["-DWIDE=1"]
 compile-commands = "build"
 """))
-    assert cfg.select == frozenset({"SL001"}) and cfg.ignore == frozenset({"SL001"})
+    assert cfg.select == frozenset(RULES) and cfg.ignore == frozenset({"SL001"})
     assert cfg.compile_commands == str(tmp_path / "build")
     settings = config.resolve(cfg, {})
-    assert settings.rules == frozenset()
+    assert settings.rules == frozenset(RULES) - {"SL001"}
     assert settings.extra_args == ["-DWIDE=1"] and settings.compile_commands == str(tmp_path / "build")
     # the command line's select replaces the file's select and ignore; its ignore applies last
     assert config.resolve(cfg, {"select": "SL001"}).rules == frozenset({"SL001"})
@@ -249,7 +250,7 @@ def test_config_extra_args_reach_the_engine(tmp_path):
     ("signlint.toml", "per-file-ignores = { 'a.c' = 'SL001' }\n",
      "signlint.toml: 'per-file-ignores' entry 'a.c' must be a list of rule codes"),
     ("signlint.toml", "ignore = ['SL999']\n",
-     "signlint.toml: 'ignore' names an unknown rule code 'SL999' (known: SL001)"),
+     f"signlint.toml: 'ignore' names an unknown rule code 'SL999' (known: {', '.join(sorted(RULES))})"),
 ])
 def test_config_errors_name_the_key_and_the_file(tmp_path, monkeypatch, name, text, message):
     monkeypatch.chdir(tmp_path)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from ..finding import Edit, Fix
-from ..ir import Expr, Kind
+from ..finding import Edit, Fix, Note
+from ..ir import Expr, Kind, Span
 from ..source import Source
 
 _PLAIN_LITERAL = re.compile(r"(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)")
@@ -62,3 +62,45 @@ def cast_operand(node: Expr, operand: Expr, type_text: str, source: Source, verb
             preview_span = cast_span
     preview = source.apply_to(preview_span, edits) or source.apply_to(operand_span, edits)
     return Fix(description, tuple(edits), preview, applicable=True)
+
+
+def place(node: Expr, operand: Expr, operator: str | None, source: Source) -> Span:
+    """Where to report node: where it is spelled, if it is written in one place
+    (a macro body, say); else where the macro that assembles it is used."""
+    span = source.span(node)
+    if span.in_macro and not (operator and source.operator_follows(source.span(strip(operand, parens=False)),
+                                                                    operator)):
+        return Span(span.expansion, None, span.expansion)
+    return span
+
+
+def expansion_note(span: Span, message: str) -> tuple[Note, ...]:
+    """A note at the macro use, for a finding placed in a macro body."""
+    if span.in_macro and span.expansion != span.begin:
+        return (Note(span.expansion, message),)
+    return ()
+
+
+def same_line_end(span: Span):
+    return span.end if span.end and span.end.line == span.begin.line else None
+
+
+def text_of(e: Expr, source: Source, default: str) -> str:
+    return source.text(strip(e), as_used=True) or default
+
+
+def snippet(e: Expr, source: Source) -> str:
+    return " ".join((source.text(e, as_used=True) or "").split())
+
+
+def widened_bits(sink: Expr) -> int:
+    """How wide the value becomes at a sink: the cast's type, or a pointer offset's pointer."""
+    if sink.kind is Kind.CAST:
+        return sink.type.bits
+    return max((c.type.bits for c in sink.children if c.type.is_pointer), default=64)
+
+
+def sink_type_text(sink: Expr, source: Source) -> str:
+    """The type to cast to: the sink's type as spelled, or for a pointer offset an
+    unsigned long (pointer-sized on every Linux target)."""
+    return source.type_spelling(sink) if sink.kind is Kind.CAST else "unsigned long"
