@@ -156,9 +156,9 @@ class ValueAnalysis:
             self._offset(e, kids)
             for child, value in zip(e.children, kids, strict=True):  # `table[c]` with a negative char
                 index = child.type
-                if index.is_integer and index.signed and index.bits == 8 and value.lo is not None and value.lo < 0:
+                if index.is_plain_char and index.signed and value.lo is not None and value.lo < 0:
                     self.char_uses.append((child, e))
-                self._char_use(value, e)
+                self._char_use(value, e, plain_only=True)  # a `signed char` index is a number
         self._commit(*kids)
         if not t.is_integer:
             return NOTHING
@@ -178,7 +178,8 @@ class ValueAnalysis:
             self._commit(v)
             return Value(0, 1)
         pending = v.pending
-        char = source.signed and source.bits == 8 and v.lo < 0  # a byte that reads as negative
+        # A byte that reads as negative; `(signed char)x` asks for that, so it is no byte.
+        char = source.signed and source.bits == 8 and v.lo < 0 and not _explicit_cast(e.children[-1])
         if source.signed and not target.signed and target.bits > 8:
             # `u32 x = c`: a byte read as signed becomes 0xffffff80
             self._char_use(Value(v.lo, v.hi, v.taint | {e}) if char else v, e)
@@ -242,19 +243,18 @@ class ValueAnalysis:
             return type_range(t, frozenset(o for o in a.taint if is_char_promotion(o)), pending)
         if op == "&":
             return self._and(t, a, b)
+        bytes_in = frozenset()  # char bytes combined here: wrong unless cut back to 8 bits
         if op in ("|", "^"):
-            self._char_use(a, e)
-            self._char_use(b, e)
+            bytes_in = self._char_extensions(e, a, b)
         elif op == "+":
-            for x, other in ((a, e.children[1]), (b, e.children[0])):
-                if _assembles_bytes(other):  # `(p[1] << 8) + p[2]`
-                    self._char_use(x, e)
+            bytes_in = self._char_extensions(e, *(x for x, other in ((a, e.children[1]), (b, e.children[0]))
+                                                  if _assembles_bytes(other)))  # `(p[1] << 8) + p[2]`
         if op in ("+", "-"):
             self._numbers_not_bytes(e)
         if op == "|":
             a, b = _or_hides(a, b, t), _or_hides(b, a, t)
         lost = a.lost | b.lost
-        pending = a.pending | b.pending
+        pending = a.pending | b.pending | bytes_in
         if op in ("|", "^"):
             if a.nonneg and b.nonneg:
                 top = (1 << max(a.hi.bit_length(), b.hi.bit_length())) - 1
@@ -300,11 +300,18 @@ class ValueAnalysis:
             return type_range(t, a.taint, a.pending, a.lost | {e})
         return type_range(t, a.taint, a.pending, a.lost)
 
-    def _char_use(self, v: Value, at: Expr) -> None:
+    def _char_use(self, v: Value, at: Expr, plain_only: bool = False) -> None:
         """Record that a possibly negative char byte is used as an unsigned byte at `at`."""
         for origin in v.taint:
-            if is_char_promotion(origin):
+            if is_char_promotion(origin) and not (plain_only and _explicitly_signed(origin)):
                 self.char_uses.append((origin, at))
+
+    @staticmethod
+    def _char_extensions(at: Expr, *values: Value) -> frozenset:
+        """Char bytes OR-ed or added at `at`: their sign bits (8 and up) are wrong
+        unless the result is cut back to 8 bits (`buf[i] = hex[n] | lower`)."""
+        return frozenset(Extension(Widening(at, frozenset({o}), 8, kind="char"), 8)
+                         for v in values for o in v.taint if is_char_promotion(o))
 
     def _offset(self, e: Expr, kids: list[Value]) -> None:
         """`p + (b << 24)`, `p[b << 24]`: the int offset is sign-extended to the
@@ -430,6 +437,12 @@ def _byte_test(op: str, k: int) -> bool:
     if op in (">", "<="):
         return k >= 127
     return k >= 128  # '>=', '<'
+
+
+def _explicit_cast(e: Expr) -> bool:
+    while e.kind is Kind.PAREN and e.children:
+        e = e.children[-1]
+    return e.kind is Kind.CAST and e.explicit
 
 
 def _explicitly_signed(origin: Expr) -> bool:

@@ -19,7 +19,7 @@ FIXTURES = ROOT / "fixtures"
 # Kernel-style names every snippet may use.
 PRELUDE = """#include <stdint.h>
 typedef uint8_t u8; typedef uint16_t u16; typedef uint32_t u32; typedef uint64_t u64;
-typedef int64_t s64;
+typedef int64_t s64; typedef int8_t s8;
 """
 
 

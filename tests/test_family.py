@@ -13,6 +13,9 @@ ALL = {"SL001", "SL002", "SL003", "SL004", "SL005", "SL006"}
     ("u32 f(const char *p) { return (p[0] << 8) | (u8)p[1]; }", "SL003"),
     ("u32 f(const char *p) { return ((u8)p[0] << 8) + p[1]; }", "SL003"),
     ("int f(char c) { return c == 0xff; }", "SL003"),
+    ("int f(char c) { return c >= 0x80; }", "SL003"),
+    ("u16 f(const char *p) { return p[0] | 0x100; }", "SL003"),
+    ("int f(const char *hex, char c) { return hex[c >> 4]; }", "SL003"),
     ("u32 f(signed char c) { return c; }", "SL003"),
     ("int f(const int *table, char c) { return table[c]; }", "SL003"),
     ("void f(u32 *sum, const char *p) { *sum += p[0]; }", "SL003"),
@@ -44,6 +47,11 @@ def test_flagged(lint, code, rule):
     "void f(u64 *x) { *x &= ~(1 << 3); }",                          # an int mask: its sign extends on purpose
     "u64 f(u64 x) { return x & ~0xfffULL; }",
     "u64 f(u64 x, u8 flag) { return x & ~flag; }",                 # the sign extension is the wanted mask
+    "void f(char *o, const char *hex, int n, char lo) { *o = hex[n] | lo; }",  # cut back to a char
+    "long long f(int x) { return (signed char)x; }",               # the cast asks for the sign
+    "int f(const int *t, signed char d) { return t[d]; }",         # a signed char index is a number
+    "int f(const int *t, signed char c) { return t[c + 128]; }",   # -128..127 onto 0..255
+    "u64 f(u64 pos, s8 delta) { return pos + delta; }",            # signed arithmetic
     "void f(u64 *x, u16 bits) { *x &= ~bits; }",
 ])
 def test_silent(lint, code):

@@ -31,7 +31,8 @@ def _how(use: Expr, source: Source) -> str:
 
 def check(widenings: list[Widening], analysis: ValueAnalysis, source: Source, function: str) -> Iterator[Finding]:
     seen: set[int] = set()
-    for promotion, use in analysis.char_uses:
+    combined = [(origin, w.sink) for w in widenings if w.kind == "char" for origin in w.origins]
+    for promotion, use in [*analysis.char_uses, *combined]:
         if id(promotion) in seen or source.is_system(promotion):
             continue
         seen.add(id(promotion))
