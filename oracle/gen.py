@@ -1,4 +1,4 @@
-"""Random SL001-domain functions, their C rendering (pycparser c_ast / c_generator),
+"""Random functions in the oracle's domain, their C rendering (pycparser c_ast / c_generator),
 their input vectors, and the program harness (includes, main) around them."""
 
 from __future__ import annotations
@@ -9,14 +9,17 @@ from dataclasses import dataclass, field, replace
 from pycparser import c_ast, c_generator
 
 from .model import (
+    CHAR,
     I64,
     INT,
     INT_MAX,
     MASK64,
+    SCHAR,
     U8,
     U16,
     U32,
     U64,
+    UINT,
     ULONG,
     Bin,
     Cast,
@@ -28,6 +31,7 @@ from .model import (
     Shift,
     Sink,
     Slot,
+    Unary,
     Var,
     common,
     ideal_fn,
@@ -45,9 +49,13 @@ SINK_TYPES = ((U64, 4), (I64, 2), (U32, 2), (ULONG, 2), (INT, 1))
 # the comparison blind to the upper half, so a sign extension could never show).
 COMPARE_TYPES = ((U64, 4), (I64, 1), (ULONG, 1))
 SINK_KINDS = (("init", 2), ("assign", 1), ("return", 3), ("arg", 2), ("compound", 2), ("compare", 2))
+MUL_LITERALS = (2, 3, 10, 0x100, 0x101, 0x1000, 0x10000, 0x1000000)
 TAKE = {U64: "take_u64", I64: "take_i64", U32: "take_u32", ULONG: "take_ulong", INT: "take_int"}
 BITFIELD_TYPES = (("unsigned", 14), ("unsigned int", 1), ("uint32_t", 2), ("unsigned long", 2), ("small", 2))
 DECLARED_BITS = {"unsigned": 32, "unsigned int": 32, "uint32_t": 32, "unsigned long": 64, "uint8_t": 8, "uint16_t": 16}
+# The casts that make a possibly negative value (a char, `~b`) shiftable: `(uint8_t)c` is the
+# right one for a char byte, the wider ones keep its sign-extended bits (SL003).
+UNSIGN_CASTS = ((U8, 3), (U32, 2), (UINT, 1), (U64, 2))
 
 
 def _pick(rng: random.Random, weighted):
@@ -67,10 +75,10 @@ class Builder:
         self.slots: dict[str, Slot] = {}
 
     def _new(self, kind: str, declared: CType, width: int, bitfield: bool = False, prefix: str = "") -> Slot:
-        if kind == "buf":
-            used = {s.index for s in self.slots.values() if s.kind == "buf"}
+        if kind in ("buf", "cbuf"):
+            used = {s.index for s in self.slots.values() if s.kind == kind}
             free = [i for i in range(8) if i not in used] or list(range(8))
-            key = f"buf[{self.rng.choice(free)}]"
+            key = f"{'buf' if kind == 'buf' else 'cb'}[{self.rng.choice(free)}]"
         else:
             n = sum(1 for s in self.slots.values() if s.key.startswith(prefix) and s.kind == kind)
             key = f"{prefix}{n}"
@@ -86,16 +94,18 @@ class Builder:
 
     def leaf(self) -> Node:
         rng = self.rng
-        what = _pick(rng, (("u8", 25), ("u16", 13), ("u32", 8), ("buf", 15), ("field", 26), ("lit", 8)))
+        what = _pick(rng, (("u8", 25), ("u16", 13), ("u32", 8), ("buf", 15), ("field", 26), ("lit", 8),
+                           ("char", 5), ("schar", 2), ("cbuf", 5), ("u64", 2)))
         if what == "lit":
             return Lit(rng.choice(LITERALS), "ULL" if rng.random() < 0.08 else "")
-        if what in ("u8", "u16", "u32"):
-            t, prefix = {"u8": (U8, "b"), "u16": (U16, "h"), "u32": (U32, "w")}[what]
+        if what in ("u8", "u16", "u32", "u64", "char", "schar"):
+            t, prefix = {"u8": (U8, "b"), "u16": (U16, "h"), "u32": (U32, "w"), "u64": (U64, "q"),
+                         "char": (CHAR, "ch"), "schar": (SCHAR, "sc")}[what]
             slot = self._reuse(lambda s: s.kind == "param" and s.declared == t)
             return Var(slot or self._new("param", t, t.bits, prefix=prefix))
-        if what == "buf":
-            slot = self._reuse(lambda s: s.kind == "buf")
-            return Var(slot or self._new("buf", U8, 8))
+        if what in ("buf", "cbuf"):
+            slot = self._reuse(lambda s: s.kind == what)
+            return Var(slot or self._new(what, U8 if what == "buf" else CHAR, 8))
         slot = self._reuse(lambda s: s.kind == "field")
         if slot:
             return Var(slot)
@@ -124,18 +134,26 @@ class Builder:
     def _try(self, depth: int) -> Node | None:
         rng = self.rng
         kind = _pick(rng, (("<<", 34), (">>", 6), ("&", 9), ("|", 15), ("^", 6), ("+", 6), ("cast", 12), ("?:", 5),
-                           ("bytes", 7), ("wide", 6)))
+                           ("bytes", 7), ("wide", 6), ("*", 7), ("~", 6), ("-", 3)))
         if kind == "bytes":
             return self._assemble(depth)
         if kind == "wide":
             return self._wide(depth)
+        if kind == "*":
+            return self._product(depth)
+        if kind == "~":
+            return self._complement(depth)
+        if kind == "-":
+            return self._minus(depth)
         if kind == "<<":
             a = self._sub(depth)
             if rng.random() < 0.2:
                 a = Cast(_pick(rng, ((U64, 5), (ULONG, 1), (U32, 2))), a)  # an early cast
             return self._shift_left(a)
         if kind == ">>":
-            a = self._sub(depth)
+            a = self._unsigned(self._sub(depth))
+            if a is None:
+                return None
             return Shift(">>", a, rng.randint(0, min(31, max(1, a.mask.bit_length()))))
         if kind == "cast":
             to = _pick(rng, ((U64, 6), (U32, 3), (U8, 2), (U16, 1), (ULONG, 1)))
@@ -173,8 +191,8 @@ class Builder:
             count = step * (len(terms) - 1 - i)
             if term.type.bits >= 32 and term.mask << count >> 32:
                 term = Cast(U64, term) if rng.random() < 0.5 else Bin("&", term, Lit((1 << step) - 1))
-            part = Shift("<<", term, count) if count else term
-            if problems(part):
+            part = self._shift_left(term, count) if count else term
+            if part is None or problems(part):
                 return None
             node = part if node is None else Bin(op, node, part)
         return node
@@ -199,16 +217,97 @@ class Builder:
             return Cast(U32, Shift(">>", a, rng.randint(0, 31)) if rng.random() < 0.5 else a)
         return Bin(post, a, self._sub(depth))
 
-    def _shift_left(self, a: Node) -> Node | None:
+    def _unsigned(self, a: Node) -> Node | None:
+        """a, or a cast of it when it can be negative (a char, `~b`): a shift of a
+        negative int is undefined, `>>` of one an idiom of unclear intent."""
+        if a.crange[0] >= 0:
+            return a
+        if self.rng.random() < 0.6:
+            return Cast(_pick(self.rng, UNSIGN_CASTS), a)
+        return None
+
+    def _shift_left(self, a: Node, count: int | None = None) -> Node | None:
+        a = self._unsigned(a)
+        if a is None or a.ones:
+            return None
         t = a.type if a.type.bits >= 32 else INT
         if t.signed and t.bits == 32 and a.mask > INT_MAX:
             return None
+        rng = self.rng
+        if count is not None:
+            return Shift("<<", a, count)
         room = (t.bits - 1 if t.bits == 64 else 32) - a.mask.bit_length()
         kmax = min(31, room)
+        if t.bits == 32 and not t.signed and rng.random() < 0.3:
+            kmax = 31  # a 32-bit unsigned shift that can lose bits (SL004)
         if kmax < 0:
             return None
-        k = kmax if self.rng.random() < 0.5 else self.rng.randint(0, kmax)
-        return Shift("<<", a, k, self.rng.randint(1, k) if k and self.rng.random() < 0.05 else 0)
+        k = kmax if rng.random() < 0.5 else rng.randint(0, kmax)
+        return Shift("<<", a, k, rng.randint(1, k) if k and rng.random() < 0.05 else 0)
+
+    def _product(self, depth: int) -> Node | None:
+        """`h * h`, `b * 0x1000000`, `(uint64_t)h * w` (SL002 when the int product can pass INT_MAX)."""
+        rng = self.rng
+        if rng.random() < 0.5:  # operands whose int product can pass INT_MAX
+            form = rng.choice(("hh", "hh", "hk", "bk"))
+            h = Var(self._reuse(lambda s: s.declared == U16) or self._new("param", U16, 16, prefix="h"))
+            if form == "hh":
+                b = Var(self._reuse(lambda s: s.declared == U16) or self._new("param", U16, 16, prefix="h"))
+            elif form == "hk":
+                b = Lit(rng.choice((0x8001, 0xFFFF, 0x10000, 0x20000)))
+            else:
+                h = self.leaf()
+                if h.type.bits > 8 or h.crange[0] < 0 or isinstance(h, Lit):
+                    return None
+                b = Lit(rng.choice((0x800000, 0x1000000, 0x1010101)))
+            return Bin("*", h, b) if rng.random() < 0.7 else Bin("*", b, h)
+        ops = []
+        for i in range(2):
+            if i == 1 and rng.random() < 0.3:
+                ops.append(Lit(rng.choice(MUL_LITERALS)))
+                continue
+            x = self.leaf() if rng.random() < 0.6 else self._sub(depth)
+            x = self._unsigned(x)
+            if x is None:
+                return None
+            ops.append(x)
+        a, b = ops
+        if rng.random() < 0.15:
+            a = Cast(_pick(rng, ((U64, 3), (ULONG, 1), (UINT, 1))), a)  # an early cast
+        if rng.random() < 0.5:
+            a, b = b, a
+        return Bin("*", a, b)
+
+    def _complement(self, depth: int) -> Node | None:
+        """`~m` alone, or a mask `x & ~m`, often with a 64-bit x (SL006)."""
+        rng = self.rng
+        a = self.leaf() if rng.random() < 0.7 else self._sub(depth)
+        if a.type.signed:
+            a = Cast(_pick(rng, ((U8, 2), (U16, 1), (U32, 2))), a) if rng.random() < 0.5 else None
+            if a is None:
+                return None
+        u = Unary("~", a)
+        r = rng.random()
+        if r < 0.4:
+            x = self._sub(depth)
+            if x.type.bits < 64 and rng.random() < 0.7:
+                x = Cast(U64, x)
+            return Bin("&", x, u) if rng.random() < 0.7 else Bin("&", u, x)
+        if r < 0.55:
+            return Bin("&", self._sub(depth), u)
+        return u
+
+    def _minus(self, depth: int) -> Node | None:
+        """`K - x` with K >= x, `(x | K) - k` with k <= K: never below zero."""
+        rng = self.rng
+        a = self._sub(depth)
+        if rng.random() < 0.5:
+            fits = [v for v in LITERALS if v >= a.mask]
+            if not fits:
+                return None
+            return Bin("-", Lit(a.mask if a.mask in LITERALS or rng.random() < 0.5 else min(fits)), a)
+        k = rng.choice((0x80, 0x100, 0x8000, 0x10000, 0x1000000))
+        return Bin("-", Bin("|", a, Lit(k)), Lit(rng.choice((1, k >> 1, k))))
 
 
 def degenerate(node: Node) -> bool:
@@ -244,8 +343,11 @@ def gen_function(rng: random.Random, name: str) -> Function:
         sink = Sink(kind, _pick(rng, COMPARE_TYPES), swap=rng.random() < 0.3)
     elif kind == "compound":
         t = _pick(rng, SINK_TYPES)
-        op = rng.choice(("|=", "|=", "^=", "+="))
-        inits = [0] if op == "+=" and t == INT else [0, 0, 1, 0x100] + ([1 << 32] if t.bits == 64 else [])
+        op = rng.choice(("|=", "|=", "^=", "+=", "&="))
+        if op == "&=":
+            inits = [-1 if t.signed else t.umask]  # (an r known to hide bits would need flow analysis)
+        else:
+            inits = [0] if op == "+=" and t == INT else [0, 0, 1, 0x100] + ([1 << 32] if t.bits == 64 else [])
         sink = Sink(kind, t, op, rng.choice(inits))
     else:
         sink = Sink(kind, _pick(rng, SINK_TYPES))
@@ -260,6 +362,8 @@ def slot_values(slot: Slot, extra: list[int]) -> list[int]:
         return [0, 1]
     m = slot.umask
     vals = {v & m for v in BOUNDARY} | {m, 1 << (slot.width - 1)} | {v & m for v in extra}
+    if slot.width > 32:
+        vals |= {v & m for v in (1 << 32, 0xFFFFFFFF00000000, 0x8000000080000000)}
     return sorted(vals)
 
 
@@ -305,16 +409,37 @@ def make_vectors(fn: Function, rng: random.Random, search: int = 300, mixes: int
         if witness:
             add(witness)
         fn = replace(fn, sink=replace(sink, k=ideal(at) & m & sink.type.umask))
-    else:
-        ideal, c, _, _ = fn.evaluators()
-        found = sum(1 for env in vectors if ideal(env) != c(env))
-        for _ in range(search):
-            if found >= 2:
-                break
-            env = mixture()
-            if ideal(env) != c(env) and env not in vectors:
-                add(env)
-                found += 1
+
+    # Up to two inputs for each goal: a wrong value, each rule's kind of difference,
+    # an int shift into bit 31 (-fsanitize=shift, SL005), an int product that overflows (gcc -O2).
+    ideal, c, _, ub = fn.evaluators()
+    shown = fn.attribution()
+
+    def reached(env) -> set[str]:
+        ub.clear()
+        i, v = ideal(env), c(env)
+        out = {"wrong"} if i != v else set()
+        out |= {f"ub-{kind}" for kind, _ in ub}
+        return out | shown(env, i, v)[1]
+
+    rules = fn.rules
+    goals = set(rules) | ({"wrong"} if rules else set())
+    goals |= {"ub-shift"} if "SL001" in rules else set()
+    goals |= {"ub-mul"} if "SL002" in rules else set()
+    found = dict.fromkeys(goals, 0)
+    for env in vectors:
+        for g in reached(env) & goals:
+            found[g] += 1
+    for _ in range(search):
+        if all(n >= 2 for n in found.values()):
+            break
+        env = mixture()
+        hit = [g for g in reached(env) & goals if found[g] < 2]
+        if hit and env not in vectors:
+            add(env)
+            for g in reached(env) & goals:
+                found[g] += 1
+    ub.clear()
     fn.vectors = vectors
     return fn
 
@@ -341,8 +466,8 @@ def _const(text: str):
 def expr_ast(node: Node, by_pointer: bool = True):
     if isinstance(node, Var):
         s = node.slot
-        if s.kind == "buf":
-            return c_ast.ArrayRef(c_ast.ID("buf"), _const(str(s.index)))
+        if s.kind in ("buf", "cbuf"):
+            return c_ast.ArrayRef(c_ast.ID("buf" if s.kind == "buf" else "cb"), _const(str(s.index)))
         if s.kind == "field":
             return c_ast.StructRef(c_ast.ID("p" if by_pointer else "s"), "->" if by_pointer else ".", c_ast.ID(s.key))
         return c_ast.ID(s.key)
@@ -359,6 +484,8 @@ def expr_ast(node: Node, by_pointer: bool = True):
         return c_ast.Cast(_typename(node.type), expr_ast(node.a, by_pointer))
     if isinstance(node, Cond):
         return c_ast.TernaryOp(c_ast.ID(node.cond.key), expr_ast(node.a, by_pointer), expr_ast(node.b, by_pointer))
+    if isinstance(node, Unary):
+        return c_ast.UnaryOp(node.op, expr_ast(node.a, by_pointer))
     raise TypeError(node)
 
 
@@ -367,11 +494,13 @@ def render_expr(node: Node, by_pointer: bool = True) -> str:
 
 
 def params(fn: Function) -> list[tuple[str, str]]:
-    """(C declaration kind, key) in parameter order: scalar params, buf, the struct, the condition."""
+    """(C declaration kind, key) in parameter order: scalar params, buf, cb, the struct, the condition."""
     slots = fn.slots
     out = [("param", s.key) for s in slots if s.kind == "param"]
     if any(s.kind == "buf" for s in slots):
         out.append(("buf", "buf"))
+    if any(s.kind == "cbuf" for s in slots):
+        out.append(("cbuf", "cb"))
     if any(s.kind == "field" for s in slots):
         out.append(("struct", "p" if fn.by_pointer else "s"))
     out += [("cond", s.key) for s in slots if s.kind == "cond"]
@@ -393,8 +522,8 @@ def function_ast(fn: Function):
     for kind, key in params(fn):
         if kind == "param":
             plist.append(_decl(key, _tdecl(key, slots[key].declared.spelling)))
-        elif kind == "buf":
-            plist.append(_decl("buf", c_ast.PtrDecl([], _tdecl("buf", "uint8_t", ("const",)))))
+        elif kind in ("buf", "cbuf"):
+            plist.append(_decl(key, c_ast.PtrDecl([], _tdecl(key, "uint8_t" if kind == "buf" else "char", ("const",)))))
         elif kind == "struct":
             st = c_ast.TypeDecl(key, ["const"] if fn.by_pointer else [], None, c_ast.Struct(fn.struct_name, None))
             plist.append(_decl(key, c_ast.PtrDecl([], st) if fn.by_pointer else st))
@@ -421,6 +550,7 @@ def function_ast(fn: Function):
         body = [c_ast.Return(c_ast.BinaryOp("==", k, e) if sink.swap else c_ast.BinaryOp("==", e, k))]
     rt = sink.result_type.spelling
     decl = _decl(fn.name, c_ast.FuncDecl(c_ast.ParamList(plist), _tdecl(fn.name, rt)))
+    decl.funcspec = ["NOIPA"]
     return c_ast.FuncDef(decl, None, c_ast.Compound(body))
 
 
@@ -433,7 +563,11 @@ def _take_ast(t: CType):
 
 # -- programs --------------------------------------------------------------------
 
-HEADER = "#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n\n"
+# NOIPA: gcc must not inline a generated function into main, whose printf widens
+# its result: -O2 could then exploit an int product's overflow in the harness's own
+# conversion (inside a function it may, and that is part of what is tested).
+HEADER = ("#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n\n"
+          "#ifdef __clang__\n#define NOIPA\n#else\n#define NOIPA __attribute__((noipa))\n#endif\n\n")
 
 
 @dataclass
@@ -502,10 +636,11 @@ def main_text(functions: list[Function]) -> str:
         for kind, key in params(fn):
             if kind == "param":
                 args.append(f"({slots[key].declared.spelling})x[{keys.index(key)}]")
-            elif kind == "buf":
-                setup.append("\t\tuint8_t buf[8];\n\t\tmemset(buf, 0, sizeof buf);\n")
-                setup += [f"\t\tbuf[{s.index}] = x[{keys.index(s.key)}];\n" for s in fn.slots if s.kind == "buf"]
-                args.append("buf")
+            elif kind in ("buf", "cbuf"):
+                t = "uint8_t" if kind == "buf" else "char"
+                setup.append(f"\t\t{t} {key}[8];\n\t\tmemset({key}, 0, sizeof {key});\n")
+                setup += [f"\t\t{key}[{s.index}] = ({t})x[{keys.index(s.key)}];\n" for s in fn.slots if s.kind == kind]
+                args.append(key)
             elif kind == "struct":
                 setup.append(f"\t\tstruct {fn.struct_name} s;\n\t\tmemset(&s, 0, sizeof s);\n")
                 setup += [f"\t\ts.{s.key} = x[{keys.index(s.key)}];\n" for s in fn.slots if s.kind == "field"]

@@ -1,15 +1,23 @@
 """Compile and run generated programs, run signlint on them, classify every function.
 
-Verdicts:
-- agree-bug: signlint flags it and some input gives a wrong value.
-- agree-ok: signlint is silent and every input gives the ideal value.
-- false-positive: flagged, but no input gives a wrong value.
-- miss: some input gives a wrong value, and signlint is silent.
+Per rule and function (rules SL001-SL004 and SL006):
+- agree-bug: signlint flags it with the rule, and some input shows the rule's kind
+  of difference (model.Function.attribution(); for SL002 also: gcc gives a value
+  other than the model's, and wrong, on an input where an int product overflows:
+  -O2, and sometimes -O0, exploits the overflow).
+- agree-ok: not flagged, and no input shows it.
+- false-positive: flagged, but no input shows it.
+- miss: some input shows it, not only behind another rule's difference (see
+  model.Function.attribution()), and the rule is silent.
+SL005 is judged only on functions where SL001 is silent, against -fsanitize=shift:
+an int shift into bit 31 reported on some input is what it should flag.
 
-Harness errors (the oracle itself is wrong, or the program left the domain) are
-kept apart: gcc disagreeing with the model of C, -O2 disagreeing with -O0, a
--fsanitize=shift report other than an int shift into bit 31, a wrong value not
-explained by sign extension, signlint warnings on the generated file.
+A function is wrong when gcc -O0 or -O2 gives a value other than the ideal one on
+some input. Harness errors (the oracle itself is wrong, or the program left the
+domain) are kept apart: gcc -O0 disagreeing with the model of C, or -O2 with
+-O0, where no int product overflows, the fully fixed model disagreeing with the
+ideal value, a -fsanitize=shift report other than an int shift into bit 31,
+signlint warnings on the generated file.
 """
 
 from __future__ import annotations
@@ -23,10 +31,11 @@ import tempfile
 from dataclasses import dataclass, field, replace
 
 from .gen import Program, assemble, degenerate, expected, generate, make_vectors, render_expr
-from .model import U8, U64, Cond, Function, Node, Sink, Slot, Var, problems, walk
+from .model import SITE_RULES, U8, U64, Cond, Function, Node, Sink, Slot, Var, c_fn, problems, walk
 
 VERDICTS = ("agree-bug", "agree-ok", "false-positive", "miss")
 DISAGREEMENTS = ("false-positive", "miss")
+ALL_RULES = ("SL001", "SL002", "SL003", "SL004", "SL005", "SL006")
 GCC = os.environ.get("ORACLE_CC", "gcc")
 _UBSAN = re.compile(r"^(?P<file>[^:\n]*):(?P<line>\d+):(?P<col>\d+): runtime error: (?P<msg>.*)$", re.M)
 _EXPECTED_UBSAN = re.compile(r"left shift of \d+ by \d+ places cannot be represented in type 'int'")
@@ -38,32 +47,69 @@ class FunctionResult:
     index: int
     fn: Function
     text: str  # the function's C source (as rendered in the program)
-    flagged: bool
-    messages: list[str]  # signlint's SL001 messages in the function
-    wrong: list[tuple[dict, int, int]]  # (input, observed at -O0, ideal)
-    sign_extension: bool  # every wrong value is the ideal one with sign- instead of zero-extension
+    findings: dict[str, list[str]]  # rule -> signlint's messages in the function
+    wrong: list[tuple[dict, int, int, int | None]]  # (input, observed at -O0, ideal, observed at -O2)
+    shows: dict[str, bool]  # rule -> some input shows its kind of difference (None: not judged)
+    sign_extension: bool  # every wrong -O0 value is the ideal one with sign- instead of zero-extension
     upper_ones: bool  # in every wrong value, the bits that differ are ones above bit 31 of the observed value
+    rules: tuple[str, ...] = ALL_RULES  # the rules signlint ran with
     ubsan: list[str] = field(default_factory=list)  # -fsanitize=shift reports in the function
     model_shift_ub: bool = False  # the model saw an int shift into bit 31 on some input
     harness: list[str] = field(default_factory=list)  # errors of the oracle, not of signlint
+    masked: set[str] = field(default_factory=set)  # rules whose differences all hide behind other rules' bugs
+
+    @property
+    def flagged(self) -> bool:
+        return any(self.findings.values())
+
+    @property
+    def messages(self) -> list[str]:
+        return [m for r in sorted(self.findings) for m in self.findings[r]]
+
+    def verdict_for(self, rule: str) -> str | None:
+        """The rule's verdict, or None when it is not judged here (not run, or SL005 where SL001 flags)."""
+        shown = self.shows.get(rule)
+        if rule not in self.rules or shown is None:
+            return None
+        if self.findings.get(rule):
+            return "agree-bug" if shown else "false-positive"
+        return "miss" if shown and rule not in self.masked else "agree-ok"
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        return {r: v for r in self.rules if (v := self.verdict_for(r))}
+
+    @property
+    def disagreeing(self) -> list[str]:
+        """The rules that disagree with execution here."""
+        return [r for r, v in self.verdicts.items() if v in DISAGREEMENTS]
 
     @property
     def verdict(self) -> str:
-        if self.wrong:
-            return "agree-bug" if self.flagged else "miss"
-        return "false-positive" if self.flagged else "agree-ok"
+        """One word for the function: the first rule's disagreement, else agree-bug when some rule's
+        difference shows, else agree-ok."""
+        vs = self.verdicts
+        for r in self.disagreeing:
+            return vs[r]
+        return "agree-bug" if any(v == "agree-bug" for v in vs.values()) else "agree-ok"
 
     def describe(self, limit: int = 3) -> str:
-        lines = [f"seed {self.seed} function {self.fn.name}: {self.verdict}", self.text]
+        dis = self.disagreeing
+        head = ", ".join(f"{r} {self.verdicts[r]}" for r in dis) or self.verdict
+        lines = [f"seed {self.seed} function {self.fn.name}: {head}", self.text]
         slot_keys = [s.key for s in self.fn.slots]
-        for env, observed, ideal in self.wrong[:limit]:
+        for env, observed, ideal, o2 in self.wrong[:limit]:
             shown = ", ".join(f"{k}={env[k]:#x}" for k in slot_keys)
-            lines.append(f"  input {shown or '(none)'}: observed {observed:016x} ideal {ideal:016x}")
+            at_o2 = "" if o2 is None or o2 == observed else f" (-O2 {o2:016x})"
+            lines.append(f"  input {shown or '(none)'}: observed {observed:016x}{at_o2} ideal {ideal:016x}")
         if len(self.wrong) > limit:
             lines.append(f"  ... {len(self.wrong) - limit} more wrong inputs")
         if not self.wrong:
             lines.append(f"  all {len(self.fn.vectors)} inputs give the ideal value")
-        lines += [f"  signlint: {m}" for m in self.messages] or ["  signlint: (silent)"]
+        shows = [r for r, s in sorted(self.shows.items()) if s]
+        lines.append(f"  differences of: {', '.join(shows) or '(none)'}"
+                     + (f"; -fsanitize=shift: {self.ubsan[0]}" if self.ubsan else ""))
+        lines += [f"  signlint {m}" for m in self.messages] or ["  signlint: (silent)"]
         lines += [f"  harness: {h}" for h in self.harness]
         return "\n".join(lines)
 
@@ -77,7 +123,7 @@ class ProgramResult:
 
     @property
     def disagreements(self) -> list[FunctionResult]:
-        return [f for f in self.functions if f.verdict in DISAGREEMENTS]
+        return [f for f in self.functions if f.disagreeing]
 
     @property
     def harness_errors(self) -> list[str]:
@@ -106,44 +152,43 @@ def _run(binary: str) -> tuple[list[int] | None, str, str]:
         return None, p.stderr, "unreadable output"
 
 
-_ENGINE = None
+_ENGINES: dict = {}
 
 
-def _engine():
-    global _ENGINE
-    if _ENGINE is None:
+def _engine(rules: tuple[str, ...]):
+    if rules not in _ENGINES:
         from signlint.engine import Engine, Options
 
-        _ENGINE = Engine(Options(frozenset({"SL001"})))
-    return _ENGINE
+        _ENGINES[rules] = Engine(Options(frozenset(rules)))
+    return _ENGINES[rules]
 
 
-def lint(path: str) -> tuple[list, list[str]]:
-    """signlint's SL001 findings on a file, and its warnings/internal errors."""
+def lint(path: str, rules: tuple[str, ...] = ALL_RULES) -> tuple[list, list[str]]:
+    """signlint's findings of `rules` on a file, and its warnings/internal errors."""
     from signlint.files import discover
 
-    report = _engine().run(discover([path]))
+    report = _engine(tuple(rules)).run(discover([path]))
     problems = list(report.warnings) + list(getattr(report, "internal_errors", []))
-    return [f for f in report.findings if f.rule == "SL001"], problems
+    return [f for f in report.findings if f.rule in rules], problems
 
 
 # -- one program -------------------------------------------------------------------
 
 
 def check_program(prog: Program, workdir: str | None = None, sanitize: bool = True, o2: bool = True,
-                  run_gcc: bool = True) -> ProgramResult:
+                  run_gcc: bool = True, rules: tuple[str, ...] = ALL_RULES) -> ProgramResult:
     """Compile, run and lint one program; classify each function. run_gcc=False
     trusts the model of C instead of gcc (for reduction only)."""
     own = workdir is None
     workdir = workdir or tempfile.mkdtemp(prefix="oracle-")
     try:
-        return _check(prog, workdir, sanitize, o2, run_gcc)
+        return _check(prog, workdir, sanitize, o2, run_gcc, tuple(rules))
     finally:
         if own:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _check(prog: Program, workdir: str, sanitize: bool, o2: bool, run_gcc: bool) -> ProgramResult:
+def _check(prog: Program, workdir: str, sanitize: bool, o2: bool, run_gcc: bool, rules) -> ProgramResult:
     src = os.path.join(workdir, f"oracle_{prog.seed}.c")
     with open(src, "w") as fh:
         fh.write(prog.source)
@@ -173,7 +218,7 @@ def _check(prog: Program, workdir: str, sanitize: bool, o2: bool, run_gcc: bool)
         observed = [v for m in models for v in m[1]]
         optimised, ubsan_text = None, ""
 
-    findings, warnings = lint(src)
+    findings, warnings = lint(src, rules)
     result.errors += [f"signlint: {w}" for w in warnings]
     by_function: dict[int, list] = {}
     for f in findings:
@@ -190,55 +235,85 @@ def _check(prog: Program, workdir: str, sanitize: bool, o2: bool, run_gcc: bool)
         result.errors.append(f"-fsanitize=shift outside the generated functions: {msg}")
 
     start = 0
+    lines = prog.source.splitlines()
     for i, fn in enumerate(prog.functions):
         n = len(fn.vectors)
         ideal, model, zext = models[i]
         obs = observed[start:start + n]
-        harness = []
-        wrong = []
+        opt = optimised[start:start + n] if optimised is not None else [None] * n
+        ub_per_input = _model_ub(fn)
+        shown = fn.attribution()
+        all_fixed = fn.fixed_evaluator(SITE_RULES)
+        shows = dict.fromkeys((r for r in SITE_RULES if r in rules), False)
+        strong: set[str] = set()
+        harness, wrong = [], []
         sign_ext = upper = True
         for j, env in enumerate(fn.vectors):
-            if obs[j] != model[j]:
+            kinds = ub_per_input[j]
+            # gcc may exploit an int product's overflow at any level (it folds
+            # `(uint32_t)(b * 0x1010101) == 0xffffffff` to 0 even at -O0): where one
+            # overflows, its values need not be the model's.
+            exploited = "mul" in kinds and (obs[j] != model[j] or (opt[j] is not None and opt[j] != obs[j]))
+            if obs[j] != model[j] and "mul" not in kinds:
                 harness.append(f"gcc gives {obs[j]:016x}, the model of C {model[j]:016x}, on {env}")
-            if optimised is not None and optimised[start + j] != obs[j]:
-                harness.append(f"-O2 gives {optimised[start + j]:016x}, -O0 {obs[j]:016x}, on {env}")
-            if obs[j] != ideal[j]:
-                wrong.append((env, obs[j], ideal[j]))
-                if zext[j] != ideal[j]:
-                    sign_ext = False
-                diff = obs[j] ^ ideal[j]
-                if fn.sink.kind != "compare" and (diff & 0xFFFFFFFF or obs[j] & diff != diff):
-                    upper = False
-        if wrong and not sign_ext:
-            harness.append("a wrong value that sign extension does not explain")
+            if opt[j] is not None and opt[j] != obs[j] and "mul" not in kinds:
+                harness.append(f"-O2 gives {opt[j]:016x}, -O0 {obs[j]:016x}, on {env} (no int product overflows)")
+            if all_fixed(env) != ideal[j]:
+                harness.append(f"with every fix the model gives {all_fixed(env):016x}, not the ideal "
+                               f"{ideal[j]:016x}, on {env}")
+            hard, here = shown(env, ideal[j], model[j])
+            if exploited and (obs[j] != ideal[j] or opt[j] != ideal[j]):
+                here.add("SL002")  # gcc exploited the overflow
+                hard.add("SL002")
+            strong |= hard
+            for r in here & shows.keys():
+                shows[r] = True
+            if obs[j] != ideal[j] or (opt[j] is not None and opt[j] != ideal[j]):
+                wrong.append((env, obs[j], ideal[j], opt[j]))
+                if not here:
+                    harness.append(f"a wrong value no rule's difference explains, on {env}")
+                if obs[j] != ideal[j]:
+                    if zext[j] != ideal[j]:
+                        sign_ext = False
+                    diff = obs[j] ^ ideal[j]
+                    if fn.sink.kind != "compare" and (diff & 0xFFFFFFFF or obs[j] & diff != diff):
+                        upper = False
         reports = ubsan.get(i, [])
         harness += [f"unexpected -fsanitize=shift report: {r}" for r in reports if not _EXPECTED_UBSAN.fullmatch(r)]
-        model_ub = _model_ub(fn)
+        model_ub = set().union(*ub_per_input) if ub_per_input else set()
         harness += [f"the model meets undefined behaviour outside the domain: {k}"
-                    for k in sorted(model_ub - {"shift"})]
+                    for k in sorted(model_ub - {"shift", "mul"})]
         if sanitize and run_gcc and bool(reports) != ("shift" in model_ub):
             harness.append("-fsanitize=shift reports an int shift into bit 31 that the model does not predict"
                            if reports else "the model predicts an int shift into bit 31 that -fsanitize=shift misses")
-        lines = prog.source.splitlines()
-        st = fn.struct_name
-        struct_text = "\n".join(_struct_lines(lines, st, prog.ranges[i][0]))
+        mine = by_function.get(i, [])
+        top = prog.ranges[i][0]
+        per_rule: dict[str, list[str]] = {}
+        for f in mine:
+            per_rule.setdefault(f.rule, []).append(f"{f.rule} line {f.position.line - top + 1}: {f.message}")
+        if "SL005" in rules:
+            # Judged where SL001 is silent: an int shift into bit 31 that -fsanitize=shift reports.
+            shows["SL005"] = None if per_rule.get("SL001") else bool(reports if sanitize and run_gcc
+                                                                       else "shift" in model_ub)
+        struct_text = "\n".join(_struct_lines(lines, fn.struct_name, top))
         result.functions.append(FunctionResult(
             prog.seed, i, fn, (struct_text + "\n" if struct_text else "") + prog.function_text(i),
-            bool(by_function.get(i)), [f"line {f.position.line - prog.ranges[i][0] + 1}: {f.message}"
-                                       for f in by_function.get(i, [])],
-            wrong, sign_ext, upper, reports, "shift" in model_ub, harness))
+            per_rule, wrong, shows, bool(wrong) and sign_ext, upper, tuple(rules), reports, "shift" in model_ub,
+            harness, {r for r, s in shows.items() if s and r not in strong and r != "SL005"}))
         start += n
     return result
 
 
-def _model_ub(fn: Function) -> set[str]:
-    from .model import c_fn
-
+def _model_ub(fn: Function) -> list[set[str]]:
+    """Per input: the kinds of undefined behaviour the model of C meets."""
     ub: set = set()
     f = c_fn(fn.expr, False, ub)
+    out = []
     for env in fn.vectors:
+        ub.clear()
         f(env)
-    return {kind for kind, _ in ub}
+        out.append({kind for kind, _ in ub})
+    return out
 
 
 def _struct_lines(lines: list[str], name: str, before: int) -> list[str]:
@@ -254,13 +329,14 @@ def _struct_lines(lines: list[str], name: str, before: int) -> list[str]:
 
 
 def run_one(args) -> ProgramResult:
-    seed, count, sanitize, o2 = args
-    return check_program(generate(seed, count), sanitize=sanitize, o2=o2)
+    seed, count, sanitize, o2, rules = args
+    return check_program(generate(seed, count), sanitize=sanitize, o2=o2, rules=rules)
 
 
-def run_seeds(seeds, count: int = 8, jobs: int = 1, sanitize: bool = True, o2: bool = True):
+def run_seeds(seeds, count: int = 8, jobs: int = 1, sanitize: bool = True, o2: bool = True,
+              rules: tuple[str, ...] = ALL_RULES):
     """Yield a ProgramResult per seed (in order)."""
-    work = [(s, count, sanitize, o2) for s in seeds]
+    work = [(s, count, sanitize, o2, tuple(rules)) for s in seeds]
     if jobs <= 1:
         for w in work:
             yield run_one(w)
@@ -294,7 +370,7 @@ def _candidates(fn: Function):
         yield fn.with_expr(fn.expr, Sink("return", sink.type))
     if sink.type != U64:
         yield fn.with_expr(fn.expr, replace(sink, type=U64))
-    if sink.kind == "compound" and sink.init:
+    if sink.kind == "compound" and sink.init and sink.op != "&=":
         yield fn.with_expr(fn.expr, replace(sink, init=0))
     if sink.kind == "compare" and sink.swap:
         yield fn.with_expr(fn.expr, replace(sink, swap=False))
@@ -303,42 +379,49 @@ def _candidates(fn: Function):
             yield fn.with_expr(_replace(fn.expr, path, kid))
         if isinstance(node, Cond):
             continue
-        if isinstance(node, Var) and node.slot.declared != U8:
+        if isinstance(node, Var) and node.slot.declared != U8 and not node.slot.is_char:
             yield fn.with_expr(_replace(fn.expr, path, Var(Slot("b9", "param", U8, 8))))
 
 
-def quick_verdict(fn: Function, workdir: str) -> tuple[str, Function]:
-    """The verdict with the model of C standing in for gcc (it is checked against gcc
-    on every input of every program); signlint runs for real."""
+def quick_verdict(fn: Function, workdir: str, rule: str, rules=ALL_RULES) -> tuple[str | None, Function]:
+    """The rule's verdict with the model of C standing in for gcc (it is checked
+    against gcc on every input of every program); signlint runs for real. SL002
+    (whose -O2 differences the model cannot predict) and SL005 (judged against
+    -fsanitize=shift) run gcc."""
     fn = make_vectors(fn, random.Random(0), search=600)
-    res = check_program(assemble(0, [fn]), workdir, run_gcc=False)
-    if res.errors:
+    real = rule in ("SL002", "SL005")
+    res = check_program(assemble(0, [fn]), workdir, run_gcc=real, sanitize=rule == "SL005",
+                        o2=rule == "SL002", rules=rules)
+    if res.errors or res.harness_errors:
         return "error", fn
-    return res.functions[0].verdict, fn
+    return res.functions[0].verdict_for(rule), fn
 
 
-def reduce(fr: FunctionResult, workdir: str | None = None, max_steps: int = 200) -> FunctionResult:
-    """Greedily shrink a disagreeing function while its verdict stays the same, then
-    confirm the result with gcc."""
+def reduce(fr: FunctionResult, rule: str | None = None, workdir: str | None = None,
+           max_steps: int = 200) -> FunctionResult:
+    """Greedily shrink a function while the rule's verdict (by default the first
+    disagreeing rule's) stays the same, then confirm the result with gcc."""
     own = workdir is None
     workdir = workdir or tempfile.mkdtemp(prefix="oracle-reduce-")
+    rule = rule or (fr.disagreeing or ["SL001"])[0]
     try:
-        want, fn = fr.verdict, fr.fn
+        want, fn = fr.verdict_for(rule), fr.fn
         for _ in range(max_steps):
             for cand in _candidates(fn):
                 if problems(cand.expr) or degenerate(cand.expr) or _size(cand) > _size(fn):
                     continue
-                verdict, cand = quick_verdict(cand, workdir)
+                verdict, cand = quick_verdict(cand, workdir, rule, fr.rules)
                 if verdict == want and (_size(cand), _sink_rank(cand)) < (_size(fn), _sink_rank(fn)):
                     fn = cand
                     break
             else:
                 break
-        final = check_program(assemble(fr.seed, [make_vectors(fn, random.Random(0), search=600)]), workdir)
+        final = check_program(assemble(fr.seed, [make_vectors(fn, random.Random(0), search=600)]), workdir,
+                              rules=fr.rules)
         if final.errors or not final.functions:
             return fr
         out = final.functions[0]
-        return out if out.verdict == want else fr
+        return out if out.verdict_for(rule) == want else fr
     finally:
         if own:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -353,18 +436,25 @@ def _sink_rank(fn: Function) -> tuple:
     return (s.kind != "return", s.type != U64, s.init != 0, len(fn.slots))
 
 
-def pattern(fr: FunctionResult) -> str:
+def pattern(fr: FunctionResult, rule: str | None = None) -> str:
     """A short description to group disagreements by (use on reduced functions)."""
+    rule = rule or (fr.disagreeing or ["SL001"])[0]
     s = fr.fn.sink
     sink = f"{s.kind} {s.type.spelling}" + (f" {s.op}" if s.op else "")
-    return f"{fr.verdict}: {sink} <- {render_expr(_normalised(fr.fn.expr))}"
+    return f"{rule} {fr.verdict_for(rule)}: {sink} <- {render_expr(_normalised(fr.fn.expr))}"
 
 
 def _normalised(node: Node) -> Node:
-    """Operands named by what they are (u8, u16, u32, bf7 for a 7-bit bit-field), so
-    that patterns differing only in names group together."""
+    """Operands named by what they are (u8, u16, u32, bf7 for a 7-bit bit-field, char,
+    schar), so that patterns differing only in names group together."""
     if isinstance(node, Var):
         s = node.slot
-        name = f"bf{s.width}" if s.bitfield else s.declared.spelling.replace("uint", "u").replace("_t", "")
+        if s.bitfield:
+            name = f"bf{s.width}"
+        elif s.is_char:
+            name = "char" if s.declared.spelling == "char" else "schar"
+            name = f"{name}_cb" if s.kind == "cbuf" else name
+        else:
+            name = s.declared.spelling.replace("uint", "u").replace("_t", "")
         return Var(Slot(name, "param", s.declared, s.width, s.bitfield))
     return node.with_kids(tuple(_normalised(k) for k in node.kids))

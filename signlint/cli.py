@@ -1,211 +1,33 @@
-"""The command line: `signlint check`, `signlint rule`, `signlint --version`.
+"""The `signlint` command's entry point.
 
-Exit status (as ruff): 0 nothing to report, 1 findings remain, 2 usage, input or
-internal errors. `check` runs a pipeline of separate pieces: configuration
-(config), files (files), analysis (engine), what to report (config filters,
-suppress, baseline, changed_lines), fixes (fix) and formatting (output, formats).
+`signlint kbuild ...` runs once per source file in a kernel build, so it goes
+straight to signlint.kbuild without loading click, the report formats or the
+configuration; every other command is the click application in signlint.commands.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from collections import Counter
-
-import click
-
-from . import __version__, suppress
-from . import baseline as baselines
-from . import changed_lines as changes
-from . import config as configuration
-from .checks import RULES
-from .compdb import DatabaseError
-from .engine import Engine, Options
-from .files import InputError, discover
-from .fingerprint import project_root
-from .fix import plan, unified_diff, verify_and_apply
-from .formats import FORMATS, write_github_summary
-from .frontend import FrontendError, libclang_version
-from .output import display_path, format_json, format_text
-from .rule_docs import rule_document
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMAT_NAMES = ["text", "json", *FORMATS]
-
-
-def _codes(text: str, option: str) -> set[str]:
-    codes = {c.strip().upper() for c in text.split(",") if c.strip()}
-    if "ALL" in codes:
-        return set(RULES)
-    unknown = sorted(codes - set(RULES))
-    if unknown:
-        raise click.BadParameter(f"unknown rule code {', '.join(unknown)} (known: {', '.join(sorted(RULES))})",
-                                 param_hint=option)
-    return codes
-
-
-def _version_text() -> str:
-    return f"signlint {__version__} (libclang {libclang_version()})"
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, message=_version_text())
-def cli() -> None:
-    """Find sign-extension bugs in C sources, and fix them."""
-
-
-@cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("-p", "--compile-commands", metavar="FILE|DIR",
-              help="compile_commands.json (or its folder); default: searched upward from each path and in build/.")
-@click.option("--extra-arg", "extra_arg", multiple=True, metavar="ARG",
-              help="A compiler argument (repeatable); like those after `--`, for tools that append file names.")
-@click.option("--config", "config_file", metavar="FILE",
-              help="Configuration file; default: [tool.signlint] in pyproject.toml, signlint.toml or .signlint.toml "
-                   "found upward from the paths.")
-@click.option("--select", default="", metavar="CODES", help="Rules to run, comma-separated, or ALL.")
-@click.option("--ignore", default="", metavar="CODES", help="Rules not to run, comma-separated.")
-@click.option("--fix", "fix_", is_flag=True, help="Rewrite files with the fixes (each file verified first).")
-@click.option("--diff", "diff_", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
-@click.option("--format", "--output-format", "format_", type=click.Choice(FORMAT_NAMES), default="text",
-              show_default=True, help="Report format.")
-@click.option("-o", "--output", "output", metavar="FILE", help="Write the report to FILE instead of stdout.")
-@click.option("--diff-base", metavar="REF", help="Report only findings on lines changed since REF (git diff).")
-@click.option("--staged", is_flag=True, help="With --diff-base: the staged changes only.")
-@click.option("--baseline", "baseline_file", metavar="FILE", help="Known findings (JSON) not to report again.")
-@click.option("--update-baseline", is_flag=True, help="Write the current findings to the --baseline file.")
-@click.option("--show-unused-suppressions", is_flag=True, help="Warn about suppression comments that matched nothing.")
-@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
-@click.pass_context
-def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, select, ignore, fix_, diff_, format_,
-          output, diff_base, staged, baseline_file, update_baseline, show_unused_suppressions, statistics,
-          exit_zero) -> None:
-    """Check C files and folders (*.c, *.h). Compiler arguments go after `--`."""
-    if fix_ and diff_:
-        raise click.UsageError("--fix and --diff cannot be used together")
-    if update_baseline and not baseline_file:
-        raise click.UsageError("--update-baseline needs --baseline FILE")
-    if staged and not diff_base:
-        raise click.UsageError("--staged goes with --diff-base REF")
-    cli_select = _codes(select, "--select") if select else set()
-    cli_ignore = _codes(ignore, "--ignore") if ignore else set()
-    extra = [*extra_arg, *(ctx.obj or {}).get("extra_args", [])]
-    root = project_root()
-    try:
-        config = configuration.load(config_file) if config_file else configuration.discover(paths)
-        settings = configuration.resolve(config, {"select": cli_select, "ignore": cli_ignore, "extra_args": extra,
-                                                  "compile_commands": compile_commands})
-        targets = settings.filter_targets(discover(list(paths)))
-        known = baselines.load(baseline_file, missing_ok=update_baseline) if baseline_file else None
-        changed = changes.changed_lines(diff_base, staged=staged) if diff_base else None
-        engine = Engine(Options(settings.rules, settings.extra_args, settings.compile_commands))
-        report = engine.run(targets)
-    except (InputError, DatabaseError, FrontendError, configuration.ConfigError, baselines.BaselineError,
-            changes.ChangedLinesError) as exc:
-        _fail(str(exc))
-    for warning in report.warnings:
-        click.echo(f"signlint: warning: {warning}", err=True)
-    for error in report.internal_errors:
-        click.echo(f"signlint: error: {error}; please report this", err=True)
-
-    # What to report: config filters, inline suppressions, the baseline, changed lines.
-    findings = settings.filter(report.findings, named=targets.files)
-    analysed = [*targets.sources, *targets.headers]
-    findings, suppressed, problems = suppress.apply(findings, files=analysed)
-    for problem in problems:
-        click.echo(f"{display_path(problem.path)}:{problem.line}: warning: {problem.message}", err=True)
-    if show_unused_suppressions:
-        for idle in suppress.unused([suppress.scan(p) for p in analysed], suppressed, settings.rules):
-            click.echo(f"{display_path(idle.path)}:{idle.line}: warning: unused suppression: {idle.text}", err=True)
-    if update_baseline:
-        count = baselines.write(baseline_file, findings, root, keep=known.outside(targets.wanted, root))
-        click.echo(f"signlint: wrote {count} finding(s) to {baseline_file}", err=True)
-        ctx.exit(EXIT_ERROR if report.internal_errors else EXIT_CLEAN)
-    if known is not None:
-        findings, _ = baselines.filter(findings, known, root)
-    if changed is not None:
-        findings = changes.keep(findings, changed)
-
-    if fix_ or diff_:
-        findings = _fix(engine, targets, findings, write=fix_)
-
-    text = _render(findings, format_, root, statistics)
-    if output:
-        _write_atomically(output, text)
-    elif not diff_:
-        click.echo(text, nl=False)
-    if format_ == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
-        write_github_summary(findings, root, os.environ["GITHUB_STEP_SUMMARY"])
-
-    if report.internal_errors:
-        ctx.exit(EXIT_ERROR)
-    ctx.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
-
-
-def _fix(engine: Engine, targets, findings: list, write: bool) -> list:
-    """Apply (or, for --diff, show) the fixes; returns the findings that remain."""
-    fixed_keys = set()
-    for file_fix in plan(findings):
-        verify_and_apply(engine, targets.wanted, file_fix, write=write)
-        shown = display_path(file_fix.path)
-        if file_fix.error:
-            click.echo(f"signlint: warning: {shown}: {file_fix.error}", err=True)
-            continue
-        if write:
-            fixed_keys.update(f.key for f in file_fix.findings)
-            click.echo(f"signlint: fixed {len(file_fix.findings)} finding(s) in {shown}", err=True)
-        else:
-            click.echo(unified_diff(file_fix, shown), nl=False)
-    return [f for f in findings if f.key not in fixed_keys]
-
-
-def _render(findings: list, format_: str, root: str, statistics: bool) -> str:
-    if statistics:
-        counts = Counter(f.rule for f in findings)
-        return "".join(f"{n:5d}\t{code}\t{RULES[code].SUMMARY}\n" for code, n in sorted(counts.items()))
-    if format_ == "json":
-        return format_json(findings)
-    if format_ == "text":
-        return format_text(findings)
-    return FORMATS[format_](findings, root)
-
-
-def _write_atomically(path: str, text: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=".signlint-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(temp, path)
-    except OSError as exc:
-        _fail(f"cannot write {path}: {exc.strerror}")
-
-
-@cli.command()
-@click.argument("code")
-def rule(code: str) -> None:
-    """Print a rule's document (what it flags, why, examples, the fix)."""
-    code = code.upper()
-    if code not in RULES:
-        _fail(f"unknown rule {code} (known: {', '.join(sorted(RULES))})")
-    click.echo(rule_document(code), nl=False)
-
-
-def _fail(message: str) -> None:
-    click.echo(f"signlint: error: {message}", err=True)
-    sys.exit(EXIT_ERROR)
-
-
-def split_extra(argv: list[str]) -> tuple[list[str], list[str]]:
-    """Everything after the first `--` is for the compiler."""
-    if "--" in argv:
-        i = argv.index("--")
-        return argv[:i], argv[i + 1 :]
-    return argv, []
 
 
 def main(argv: list[str] | None = None) -> None:
-    args, extra = split_extra(list(sys.argv[1:] if argv is None else argv))
-    cli.main(args=args, prog_name="signlint", obj={"extra_args": extra})
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["kbuild"]:
+        from .kbuild import main as kbuild_main
+
+        sys.exit(kbuild_main(args[1:]))
+    from .commands import main as commands_main
+
+    commands_main(args)
+
+
+def __getattr__(name: str):
+    """signlint.cli.cli, split_extra, ... as before the split (loads click)."""
+    if name.startswith("__"):  # the import system probing (__path__, ...): not a reason to load click
+        raise AttributeError(name)
+    from . import commands
+
+    try:
+        return getattr(commands, name)
+    except AttributeError:
+        raise AttributeError(f"module 'signlint.cli' has no attribute '{name}'") from None

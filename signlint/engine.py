@@ -3,10 +3,19 @@
 For each file to parse: its compiler flags (compdb), a parse (frontend), the
 value analysis of every expression in the wanted bodies (values), the rules on
 what the analysis found (checks), then one finding per spelling location and rule.
+
+run() schedules the translation units (TUs): in this process or in worker
+processes (parallel), results from the cache when the TU and everything it
+includes is unchanged (cache), a deterministic share of the TUs with --shard.
+A function defined outside the TU's main file (a header's static inline) is
+walked once per run: later TUs skip it (see RunOptions and parallel for how
+workers share what was walked). Outcomes are folded in the order of the TUs,
+so the report does not depend on which worker finished first.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -32,7 +41,16 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # e.g. parse errors: results may be incomplete
     internal_errors: list[str] = field(default_factory=list)  # files signlint failed on (its own bugs)
-    parsed: int = 0
+    parsed: int = 0  # TUs with a result (analysed now or taken from the cache)
+    units: int = 0  # TUs scheduled
+    cached: int = 0  # TUs whose result came from the cache
+    parse_errors: int = 0  # TUs with parse errors (results may be incomplete)
+    failed: int = 0  # TUs without a result: libclang failed, crashed or timed out, or an internal error
+    functions_skipped: int = 0  # header function walks skipped (already analysed in the run)
+    worker_rss: dict[int, int] = field(default_factory=dict)  # worker number -> peak RSS in bytes
+
+
+Key = tuple[str, int, str]  # a top-level declaration outside its TU's main file: (real path, offset, name)
 
 
 @dataclass
@@ -41,12 +59,47 @@ class UnitResult:
     errors: list[str]  # the TU's parse errors ('path:line:col: error: ...')
     includes: set[str]
     unknown_arguments: list[str] = field(default_factory=list)
+    functions_analysed: list[Key] = field(default_factory=list)  # header declarations walked here
+    functions_skipped: list[Key] = field(default_factory=list)  # ... not walked: analysed in another TU
+
+
+@dataclass
+class UnitOutcome:
+    """What became of one TU: a result, or why there is none."""
+
+    path: str
+    result: UnitResult | None = None
+    failure: str = ""  # without a result: the warning (or internal error) to show
+    internal: bool = False  # the failure is a bug in signlint (exit status 2)
+    cached: bool = False  # the result came from the cache
+    deps: dict[str, str] | None = None  # digest of each file the parse read (for the cache)
+    worker: int = -1  # the worker process that produced it (-1: this process or the cache)
+    rss: int = 0  # that worker's peak resident set size so far, in bytes
+
+
+@dataclass
+class RunOptions:
+    """How run() schedules TUs (what it finds does not depend on these).
+
+    jobs: 0 analyses in this process; N > 0 in N worker processes (a TU that
+    crashes libclang or runs past timeout seconds is reported and the run goes on).
+    cache: a cache.Cache, or None. shard: (k, n), 1 <= k <= n: only the TUs whose
+    path hashes to share k. progress: an object with start(total), add(count),
+    advance(outcome) and done() (progress.Progress), or None."""
+
+    jobs: int = 0
+    timeout: float | None = None
+    cache: object | None = None
+    shard: tuple[int, int] | None = None
+    progress: object | None = None
 
 
 class Engine:
     def __init__(self, options: Options):
         self.options = options
         self._databases: dict[str, dict[str, compdb.Command]] = {}
+        # During run(): the header declarations already walked in this run (see analyze).
+        self.header_functions: set[Key] | None = None
         if options.compile_commands:
             self._fixed_db = compdb.load(options.compile_commands)
         else:
@@ -82,80 +135,227 @@ class Engine:
     # -- analysis -------------------------------------------------------------
 
     def analyze(self, path: str, wanted, unsaved: dict[str, str] | None = None) -> UnitResult:
-        """Parse one file and run the selected rules on the wanted bodies."""
+        """Parse one file and run the selected rules on the wanted bodies. While
+        header_functions is a set, declarations outside the main file that are in
+        it are not walked, and those walked are added to it."""
         tu = TranslationUnit(path, self.arguments(path), unsaved)
         source = Source(tu)
         findings: list[Finding] = []
         rules = [RULES[code] for code in sorted(self.options.rules)]
-        for root in tu.roots(wanted):
-            analysis = ValueAnalysis()
-            analysis.run(root.expr)
-            if not (analysis.widenings or analysis.char_uses or analysis.sign_shifts):
-                continue
-            for rule in rules:
-                for finding in rule.check(analysis.widenings, analysis, source, root.function):
-                    placed = _place(finding, wanted)
-                    if placed is not None:
-                        findings.append(replace(placed, unit=path))
+        seen = self.header_functions
+        walked: list[Key] = []
+        skipped: list[Key] = []
+
+        def once(key: Key) -> bool:
+            if key in seen:
+                skipped.append(key)
+                return False
+            seen.add(key)
+            walked.append(key)
+            return True
+
+        try:
+            for root in tu.roots(wanted, once if seen is not None else None):
+                analysis = ValueAnalysis()
+                analysis.run(root.expr)
+                if not (analysis.widenings or analysis.char_uses or analysis.sign_shifts):
+                    continue
+                for rule in rules:
+                    for finding in rule.check(analysis.widenings, analysis, source, root.function):
+                        placed = _place(finding, wanted)
+                        if placed is not None:
+                            findings.append(replace(placed, unit=path))
+        except BaseException:
+            if seen is not None:
+                seen.difference_update(walked)  # not analysed after all: let another TU do it
+            raise
         errors = [d.text for d in tu.errors()]
-        return UnitResult(findings, errors, tu.included_files(), tu.unknown_arguments())
+        return UnitResult(findings, errors, tu.included_files(), tu.unknown_arguments(), walked, skipped)
 
-    def run(self, targets: Targets) -> Report:
-        report = Report()
+    def analyze_unit(self, path: str, wanted) -> UnitOutcome:
+        """analyze(), with a failure turned into the message to show."""
+        try:
+            return UnitOutcome(path, self.analyze(path, wanted))
+        except FrontendError as exc:
+            return UnitOutcome(path, failure=str(exc))
+        except Exception as exc:  # a bug in signlint: say so, and go on with the other files
+            return UnitOutcome(path, failure=f"{_rel(path)}: internal error ({type(exc).__name__}: {exc})",
+                               internal=True)
+
+    def run(self, targets: Targets, how: RunOptions | None = None) -> Report:
+        how = how or RunOptions()
+        from . import parallel  # not needed by kbuild mode, which analyses one file
+
+        runner = parallel.Pool(self, targets, how) if how.jobs > 0 else parallel.Inline(self, targets, how)
+        batch = _Batch(self, targets, how, runner)
+        try:
+            return batch.run()
+        finally:
+            runner.close()
+            if how.progress is not None:
+                how.progress.done()
+
+
+class GivenArguments(Engine):
+    """An engine whose clang arguments are given with each file (by the parent
+    process, or by kbuild's command line), not looked up in a compile database."""
+
+    def __init__(self, options: Options):
+        super().__init__(options)
+        self.given: dict[str, list[str]] = {}
+
+    def arguments(self, path: str) -> list[str]:
+        return self.given[path]
+
+
+class _Batch:
+    """One run(): which TUs, in which order, from the cache or a runner."""
+
+    def __init__(self, engine: Engine, targets: Targets, how: RunOptions, runner) -> None:
+        self.engine, self.targets, self.how, self.runner = engine, targets, how, runner
+        self.outcomes: list[UnitOutcome] = []
+        self.arguments: list[list[str]] = []
+
+    def run(self) -> Report:
+        engine, targets, how = self.engine, self.targets, self.how
+        # In a folder scan, files the build does not compile are left out; named
+        # files are always analysed (a header borrows its nearest neighbour's flags).
+        sources = _shard(targets.sources, how.shard)
+        built = [p for p in sources if p in targets.files or engine.is_built(p)]
+        unbuilt = len(sources) - len(built)
+        if how.progress is not None:
+            how.progress.start(len(built))
+        self._analyse(built)
+        included = {inc for o in self.outcomes if o.result for inc in o.result.includes}
+        headers = []
+        for header in _shard(targets.headers, how.shard):
+            if header in included:
+                continue
+            if header in targets.files or engine._database(header) is None:
+                headers.append(header)
+            else:
+                unbuilt += 1
+        if how.progress is not None and headers:
+            how.progress.add(len(headers))
+        self._analyse(headers)
+        self._cover()
+        report = self._fold()
+        if unbuilt:
+            report.warnings.append(f"{unbuilt} file(s) under the named folders are not in the compile database "
+                                   f"and no listed file includes them; they were not analysed")
+        return report
+
+    def _analyse(self, paths: list[str]) -> None:
+        """Outcomes for paths, appended in their order: cached ones first known."""
+        cache, progress = self.how.cache, self.how.progress
+        pending: list[tuple[int, str, list[str]]] = []
+        for path in paths:
+            index = len(self.outcomes)
+            args = self.engine.arguments(path)
+            self.arguments.append(args)
+            hit = cache.lookup(path, args, self.targets.wanted) if cache is not None else None
+            if hit is not None:
+                self.runner.share(hit.result.functions_analysed)
+                if progress is not None:
+                    progress.advance(hit)
+            else:
+                pending.append((index, path, args))
+                hit = UnitOutcome(path, failure="not analysed")
+            self.outcomes.append(hit)
+        self._dispatch(pending)
+
+    def _dispatch(self, tasks: list[tuple[int, str, list[str]]]) -> None:
+        cache, progress = self.how.cache, self.how.progress
+        for index, outcome in self.runner.run(tasks):
+            self.outcomes[index] = outcome
+            if cache is not None and outcome.result is not None:
+                cache.store(outcome.path, self.arguments[index], outcome, self.targets.wanted)
+            if progress is not None:
+                progress.advance(outcome)
+
+    def _cover(self) -> None:
+        """A TU that skipped a header function relies on another TU of this run
+        having walked it. Results from the cache can break that (the TU that walked
+        it left the run, or failed): analyse such TUs again, skipping only what is
+        covered."""
+        walked = {k for o in self.outcomes if o.result for k in o.result.functions_analysed}
+        redo = [(i, o.path, self.arguments[i]) for i, o in enumerate(self.outcomes)
+                if o.result and not walked.issuperset(o.result.functions_skipped)]
+        if redo:
+            self.runner.reset(walked)
+            self._dispatch(redo)
+
+    def _fold(self) -> Report:
+        report = Report(units=len(self.outcomes))
         seen: dict[tuple, Finding] = {}
-        included: set[str] = set()
         ignored: set[str] = set()
-
-        def take(path: str) -> None:
-            try:
-                result = self.analyze(path, targets.wanted)
-            except FrontendError as exc:
-                report.warnings.append(str(exc))
-                return
-            except Exception as exc:  # a bug in signlint: say so, and go on with the other files
-                report.internal_errors.append(f"{_rel(path)}: internal error ({type(exc).__name__}: {exc})")
-                return
+        for outcome in self.outcomes:
+            if outcome.worker >= 0:
+                report.worker_rss[outcome.worker] = max(report.worker_rss.get(outcome.worker, 0), outcome.rss)
+            result = outcome.result
+            if result is None:
+                report.failed += 1
+                (report.internal_errors if outcome.internal else report.warnings).append(outcome.failure)
+                continue
             report.parsed += 1
-            included.update(result.includes)
+            report.cached += outcome.cached
+            report.functions_skipped += len(result.functions_skipped)
             for argument in result.unknown_arguments:
                 if argument not in ignored:
                     ignored.add(argument)
                     report.warnings.append(f"clang does not know the argument '{argument}'; it was ignored")
             if result.errors:
-                report.warnings.append(f"{_rel(path)}: parse errors, results may be incomplete: {result.errors[0]}")
+                report.parse_errors += 1
+                report.warnings.append(f"{_rel(outcome.path)}: parse errors, results may be incomplete: "
+                                       f"{result.errors[0]}")
             merge(seen, result.findings)
-
-        # In a folder scan, files the build does not compile are left out; named
-        # files are always analysed (a header borrows its nearest neighbour's flags).
-        unbuilt = 0
-        for path in targets.sources:
-            if path in targets.files or self.is_built(path):
-                take(path)
-            else:
-                unbuilt += 1
-        for header in targets.headers:
-            if header in included:
-                continue
-            if header in targets.files or self._database(header) is None:
-                take(header)
-            else:
-                unbuilt += 1
-        if unbuilt:
-            report.warnings.append(f"{unbuilt} file(s) under the named folders are not in the compile database "
-                                   f"and no listed file includes them; they were not analysed")
-        report.findings = sorted(seen.values(), key=lambda f: (f.position.path, f.position.offset, f.rule))
+        # Notes of a finding seen in several TUs, in one order whatever the TU order.
+        report.findings = sorted((_sorted_notes(f) for f in seen.values()),
+                                 key=lambda f: (f.position.path, f.position.offset, f.rule))
         return report
 
 
+def _sorted_notes(finding: Finding) -> Finding:
+    if len(finding.notes) < 2:
+        return finding
+    notes = tuple(sorted(finding.notes, key=lambda n: (n.position.path, n.position.offset, n.message)))
+    return replace(finding, notes=notes)
+
+
+def shard_of(path: str, count: int, root: str | None = None) -> int:
+    """The share (1..count) a file belongs to: a hash of its path relative to the
+    project root, so every checkout and machine splits the same way."""
+    from .fingerprint import project_root, relative_path
+
+    rel = relative_path(path, root or project_root())
+    return int.from_bytes(hashlib.sha256(rel.encode()).digest()[:8], "big") % count + 1
+
+
+def _shard(paths: Iterable[str], shard: tuple[int, int] | None) -> list[str]:
+    if shard is None:
+        return list(paths)
+    from .fingerprint import project_root
+
+    k, n = shard
+    root = project_root()
+    return [p for p in paths if shard_of(p, n, root) == k]
+
+
 def merge(seen: dict[tuple, Finding], findings: Iterable[Finding]) -> None:
-    """One finding per spelling location and rule; notes of repeats are kept."""
+    """One finding per spelling location and rule; notes of repeats are kept.
+
+    Repeats can differ (a shift in a macro body, reported from the functions that
+    use it): the one kept is the least by (function, message), not the first
+    seen, so the result does not depend on the order of the TUs (workers finish
+    in any order; `signlint merge` makes the same choice across shards)."""
     for finding in findings:
         first = seen.get(finding.key)
         if first is None:
             seen[finding.key] = finding
         else:
             notes = first.notes + tuple(n for n in finding.notes if n not in first.notes)
-            seen[finding.key] = replace(first, notes=notes)
+            keep = finding if (finding.function, finding.message) < (first.function, first.message) else first
+            seen[finding.key] = replace(keep, notes=notes)
 
 
 def _place(finding: Finding, wanted) -> Finding | None:

@@ -1,0 +1,299 @@
+#!/usr/bin/env python3
+"""Kernel-scale benchmark of signlint against clang's parse, on the same TUs, in one run.
+
+    python scripts/benchmark.py [--tree DIR] [--dirs lib/] [--jobs 2] [--repeat 1]
+
+Without --tree it installs Debian's linux-source-6.1 (apt-get) if it is missing,
+extracts it under --workdir, runs `make defconfig` and `make prepare`, and builds
+the stated folders (`make DIR`) so that kbuild leaves .cmd files; with --tree it
+reuses a tree where that was done (and still runs `make DIR`, a no-op when built,
+unless --skip-build). The compile database comes from the tree's own
+scripts/clang-tools/gen_compile_commands.py, filtered to the stated folders.
+
+Measured, one after the other, on those TUs:
+  floor       `clang -fsyntax-only -w` per TU, one at a time, with the flags signlint
+              would use (compdb.clean_arguments), minus any the installed clang
+              rejects (found by a probe run, and listed); and N at a time (what
+              the machine gives N processes, the peer of N workers)
+  1 worker    `signlint check -p DB -j 1 --no-cache DIRS`
+  N workers   the same with -j N (N = --jobs, default 2)
+  cold        -j N with an empty --cache-dir (fills it)
+  warm        the same again: every TU from the cache
+  kbuild      `make C=2 CHECK="signlint kbuild" SIGNLINT_OPTS=--no-cache DIRS` (make -j1),
+              and `make C=2 CHECK=true DIRS`, make's own share of it
+Each is printed as a ratio to the floor (lower is faster), with the peak RSS of
+the workers from signlint's summary line. No assertion: targets are printed next
+to the measured values. The system clang and signlint's libclang may be different
+releases (Debian 12 has clang 14; the libclang-ng wheel is clang 22): the floor is
+then not the same parser, which the output states.
+
+Timings are wall-clock times of whole commands (start-up included); other load
+on the machine distorts them, so the load average is printed before and after,
+and --repeat takes the fastest of several runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+from signlint import __version__, compdb  # noqa: E402
+
+PACKAGE = "linux-source-6.1"
+TARBALL = f"/usr/src/{PACKAGE}.tar.xz"
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def run(argv, cwd=None, env=None, check=True, quiet=True) -> subprocess.CompletedProcess:
+    say(f"$ {' '.join(shlex.quote(a) for a in argv)}" + (f"   (in {cwd})" if cwd else ""))
+    result = subprocess.run(argv, cwd=cwd, env=env, text=True, capture_output=quiet, check=False)
+    if check and result.returncode != 0:
+        tail = (result.stderr or "").strip().splitlines()[-5:] if quiet else []
+        raise SystemExit(f"benchmark: command failed ({result.returncode}): {' '.join(argv)}\n" + "\n".join(tail))
+    return result
+
+
+# -- the tree ------------------------------------------------------------------------------
+
+
+def prepare_tree(args) -> str:
+    tree = args.tree
+    if tree is None:
+        tree = os.path.join(args.workdir, PACKAGE)
+        if not os.path.isdir(tree):
+            if not os.path.isfile(TARBALL):
+                if os.geteuid() != 0:
+                    raise SystemExit(f"benchmark: {TARBALL} is missing; run as root (apt-get install {PACKAGE})")
+                run(["apt-get", "install", "-y", PACKAGE], quiet=False)
+            os.makedirs(args.workdir, exist_ok=True)
+            run(["tar", "-xf", TARBALL, "-C", args.workdir], quiet=False)
+    tree = os.path.abspath(tree)
+    jobs = str(os.cpu_count() or 1)
+    if not os.path.isfile(os.path.join(tree, ".config")):
+        run(["make", "defconfig"], cwd=tree, quiet=False)
+    if not os.path.isfile(os.path.join(tree, "include", "generated", "autoconf.h")):
+        run(["make", "-j", jobs, "prepare"], cwd=tree, quiet=False)
+    if not args.skip_build:
+        run(["make", "-j", jobs, *args.dirs], cwd=tree, quiet=False)
+    return tree
+
+
+def database(tree: str, dirs: list[str], out: str) -> list[dict]:
+    whole = os.path.join(os.path.dirname(out), "all.json")
+    run([sys.executable, os.path.join(tree, "scripts", "clang-tools", "gen_compile_commands.py"), "-d", tree,
+         "-o", whole, *[os.path.join(tree, d) for d in dirs]], cwd=tree)
+    with open(whole, encoding="utf-8") as fh:
+        entries = json.load(fh)
+    prefixes = tuple(os.path.join(tree, d.rstrip("/")) + os.sep for d in dirs)
+    chosen = [e for e in entries if os.path.join(e["directory"], e["file"]).startswith(prefixes)
+              and e["file"].endswith(".c")]
+    with open(out, "w", encoding="utf-8") as fh:
+        json.dump(chosen, fh, indent=1)
+    return chosen
+
+
+# -- measurements -----------------------------------------------------------------------------
+
+
+_REJECTED = (re.compile(r"unknown argument:? '([^']+)'"), re.compile(r"unsupported option '([^']+)'"),
+             re.compile(r"'(-f[^']+)' hasn't been enabled"), re.compile(r"unknown argument '([^']+)'"))
+
+
+def floor_commands(clang: str, db: str) -> tuple[list[tuple[str, list[str]]], list[str]]:
+    """One `clang -fsyntax-only` command per TU, with signlint's cleaned flags less
+    those this clang rejects (found by running it on the first TU)."""
+    commands = compdb.load(db)
+    dropped: list[str] = []
+    out = []
+    for command in commands.values():
+        out.append((command.directory, [clang, "-fsyntax-only", "-w", *command.args, command.file]))
+    if not out:
+        raise SystemExit("benchmark: no TUs in the compile database")
+    for _ in range(20):
+        cwd, argv = out[0]
+        probe = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+        found = {m.group(1) for pattern in _REJECTED for m in pattern.finditer(probe.stderr)}
+        if probe.returncode == 0 or not found:
+            break
+        dropped += sorted(found)
+        out = [(cwd, [a for a in argv if a not in found]) for cwd, argv in out]
+    return out, dropped
+
+
+def timed(label: str, work, repeat: int) -> float:
+    best = None
+    for _ in range(repeat):
+        started = time.monotonic()
+        work()
+        elapsed = time.monotonic() - started
+        best = elapsed if best is None else min(best, elapsed)
+    say(f"  {label}: {best:.1f} s")
+    return best
+
+
+def signlint_run(argv: list[str], cwd: str, env: dict) -> dict:
+    """Run signlint check, return what its summary line says."""
+    result = subprocess.run([sys.executable, "-m", "signlint", "check", "--progress", "plain", *argv], cwd=cwd,
+                            env=env, capture_output=True, text=True, check=False)
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"benchmark: signlint failed ({result.returncode}):\n{result.stderr[-2000:]}")
+    summary = [line for line in result.stderr.splitlines() if " TUs in " in line]
+    line = summary[-1] if summary else ""
+    rss = re.search(r"peak RSS (\d+) MB", line)
+    cached = re.search(r"(\d+) from cache", line)
+    findings = re.search(r"findings: (.*?)(;|$)", line)
+    return {"rss": int(rss.group(1)) if rss else None, "cached": int(cached.group(1)) if cached else None,
+            "findings": findings.group(1) if findings else "", "summary": line}
+
+
+def loadavg() -> str:
+    try:
+        with open("/proc/loadavg") as fh:
+            return " ".join(fh.read().split()[:3])
+    except OSError:
+        return "?"
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            names = [line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")]
+        if names:
+            model = names[0]
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPUs, {model}, {platform.system()} {platform.release()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tree", help="a kernel tree already configured and prepared (reused)")
+    parser.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "signlint-bench"),
+                        help="where to extract the kernel without --tree")
+    parser.add_argument("--dirs", nargs="+", default=["lib/"], help="folders to build and analyse (default: lib/)")
+    parser.add_argument("--jobs", type=int, default=2, help="workers for the parallel runs (default 2)")
+    parser.add_argument("--clang", default=shutil.which("clang") or "clang", help="the clang for the floor")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement; the fastest counts")
+    parser.add_argument("--skip-build", action="store_true", help="do not run `make DIRS` (already built)")
+    parser.add_argument("--json", help="also write the numbers to this file")
+    args = parser.parse_args()
+    if not shutil.which(args.clang):
+        raise SystemExit(f"benchmark: {args.clang} not found (apt-get install clang)")
+
+    tree = prepare_tree(args)
+    scratch = tempfile.mkdtemp(prefix="signlint-bench-")
+    db = os.path.join(scratch, "compile_commands.json")
+    entries = database(tree, args.dirs, db)
+    clang_version = run([args.clang, "--version"]).stdout.splitlines()[0]
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(HERE) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    libclang = subprocess.run([sys.executable, "-m", "signlint", "--version"], env=env, capture_output=True,
+                              text=True, check=False).stdout.strip()
+    commands, dropped = floor_commands(args.clang, db)
+    say(f"{len(entries)} TUs under {' '.join(args.dirs)}; load average {loadavg()}")
+    load_before = loadavg()
+    paths = [os.path.join(tree, d) for d in args.dirs]
+    check = ["-p", db, "--format", "json", "-o", os.devnull]
+
+    def floor(processes: int = 1) -> None:
+        def one(command) -> None:
+            cwd, argv = command
+            subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+        with ThreadPoolExecutor(processes) as pool:
+            list(pool.map(one, commands))
+
+    results: dict[str, dict] = {}
+    t = timed("clang -fsyntax-only (floor)", floor, args.repeat)
+    results["floor"] = {"seconds": t}
+    t = timed(f"clang -fsyntax-only, {args.jobs} at a time", lambda: floor(args.jobs), args.repeat)
+    results["floor_n"] = {"seconds": t}
+    for jobs in (1, args.jobs):
+        info: dict = {}
+
+        def one(jobs=jobs, info=info) -> None:
+            info.update(signlint_run([*check, "-j", str(jobs), "--no-cache", *paths], tree, env))
+
+        t = timed(f"signlint -j {jobs}", one, args.repeat)
+        results[f"j{jobs}"] = {"seconds": t, **info}
+    cache_dir = os.path.join(scratch, "cache")
+    cold_info: dict = {}
+    results["cold"] = {"seconds": timed("signlint cold, filling the cache", lambda: cold_info.update(
+        signlint_run([*check, "-j", str(args.jobs), "--cache-dir", cache_dir, *paths], tree, env)), 1), **cold_info}
+    warm_info: dict = {}
+    results["warm"] = {"seconds": timed("signlint warm re-run", lambda: warm_info.update(
+        signlint_run([*check, "-j", str(args.jobs), "--cache-dir", cache_dir, *paths], tree, env)), args.repeat),
+        **warm_info}
+    signlint_cmd = f"{shlex.quote(sys.executable)} -m signlint kbuild"
+    make_env = dict(env, SIGNLINT_OPTS="--no-cache")
+
+    def kbuild(check_cmd: str, out: dict) -> None:
+        result = subprocess.run(["make", "-j1", "C=2", f"CHECK={check_cmd}", *args.dirs], cwd=tree, env=make_env,
+                                capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise SystemExit(f"benchmark: make failed:\n{result.stderr[-2000:]}")
+        out["checked"] = result.stdout.count("  CHECK   ")
+        out["warnings"] = len(re.findall(r": warning: .*\[SL\d+\]$", result.stderr, re.MULTILINE))
+
+    make_true: dict = {}
+    results["make_true"] = {"seconds": timed("make C=2 CHECK=true", lambda: kbuild("true", make_true), args.repeat),
+                            **make_true}
+    make_sl: dict = {}
+    results["kbuild"] = {"seconds": timed("make C=2 CHECK=\"signlint kbuild\"", lambda: kbuild(signlint_cmd, make_sl),
+                                          args.repeat), **make_sl}
+    load_after = loadavg()
+    shutil.rmtree(scratch, ignore_errors=True)
+
+    base = results["floor"]["seconds"]
+    j1, jn = results["j1"]["seconds"], results[f"j{args.jobs}"]["seconds"]
+    floor_n = results["floor_n"]["seconds"]
+    rows = [
+        ("clang -fsyntax-only, 1 process at a time (floor)", base, "", ""),
+        (f"clang -fsyntax-only, {args.jobs} processes at a time", floor_n, "",
+         f"the machine's own scaling: {base / floor_n:.2f}x"),
+        ("signlint, 1 worker", j1, results["j1"].get("rss"), "<= 1.0x floor"),
+        (f"signlint, {args.jobs} workers", jn, results[f"j{args.jobs}"].get("rss"),
+         f">= 1.8x faster than 1 worker: {j1 / jn:.2f}x"),
+        (f"signlint, {args.jobs} workers, cold cache", results["cold"]["seconds"], results["cold"].get("rss"), ""),
+        (f"signlint, {args.jobs} workers, warm re-run (cache)", results["warm"]["seconds"], None,
+         f"<= 5% of cold: {100 * results['warm']['seconds'] / results['cold']['seconds']:.1f}%"),
+        ("make C=2 CHECK=\"signlint kbuild\" (make -j1)", results["kbuild"]["seconds"], None,
+         f"{results['kbuild'].get('checked')} files checked"),
+        ("make C=2 CHECK=true (make's own share)", results["make_true"]["seconds"], None, ""),
+    ]
+    print(f"signlint {__version__} ({libclang.split('(', 1)[-1].rstrip(')')}); floor: {clang_version}")
+    print(f"machine: {machine()}; load average before {load_before}, after {load_after}")
+    print(f"tree: {tree}; folders: {' '.join(args.dirs)}; {len(entries)} TUs; findings: "
+          f"{results['j1'].get('findings')}")
+    if dropped:
+        print(f"flags the floor's clang rejects, dropped for it: {' '.join(dropped)}")
+    print()
+    print("| run | wall time | ratio to floor | peak RSS per worker | target / note |")
+    print("|---|---|---|---|---|")
+    for label, seconds, rss, note in rows:
+        shown_rss = f"{rss} MB" if rss else ""
+        print(f"| {label} | {seconds:.1f} s | {seconds / base:.2f}x | {shown_rss} | {note} |")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump({"results": results, "tus": len(entries), "machine": machine(), "clang": clang_version,
+                       "signlint": libclang, "dropped": dropped, "load": [load_before, load_after]}, fh, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,232 @@
+"""`signlint kbuild`: signlint as the kernel build's source checker (in sparse's place).
+
+    make C=1 CHECK="signlint kbuild"             # files kbuild recompiles
+    make C=2 CHECK="signlint kbuild" lib/        # every file of lib/, recompiled or not
+
+Kbuild runs `$(CHECK) $(CHECKFLAGS) $(c_flags) file.c` in the tree's root for
+each object: sparse's flags (-D__linux__ ... -Wbitwise --arch=x86
+-mlittle-endian -m64, and whatever CF= adds), then gcc's full flags, then the
+source. This mode drops what only sparse understands, cleans gcc's flags as for
+a compile database (compdb.clean_arguments), analyses the file in this process,
+prints the findings gcc-style on stderr and exits 0: findings never stop the
+build. Only a broken invocation (no source file, an unknown signlint option)
+exits 2.
+
+signlint's own options, in any of three places (the last one given wins):
+  - in CHECK, after `kbuild`:  make C=1 CHECK="signlint kbuild --select SL001,SL002"
+  - in CF:                     make C=1 CF="--signlint-select=SL001" ...
+  - in $SIGNLINT_OPTS:         SIGNLINT_OPTS="--ignore SL003" make C=1 ...
+Options: --select CODES, --ignore CODES, --no-cache, --cache-dir DIR, --quiet
+(no warnings about parse errors or flags clang ignored). Among compiler flags
+the prefixed one-word form --signlint-NAME[=VALUE] is the convention (it cannot
+be mistaken for a compiler's option); the bare --select CODES, --ignore CODES,
+--cache-dir DIR, --no-cache and --quiet are recognised anywhere too, as no
+compiler (nor sparse) has options of those names, so CF="--select SL001" works.
+The environment variable is applied after the command line.
+
+Findings are reported in the source file and in the headers in its folder and
+below (a driver's own headers), not in shared headers such as include/linux/,
+which every file includes; each kbuild invocation is a separate process, so a
+finding in a local header is reported by every file of the folder that
+includes it, as sparse does. Configuration files are not read in this mode.
+
+Start-up is paid per file: this module imports only what one analysis needs
+(no click, no report formats, no configuration), and suppressions are looked
+at only when there are findings.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+# Options sparse takes that clang rejects or would misread (compdb.clean_arguments
+# drops every -W option and gcc's own, sparse's -Wbitwise included).
+_SPARSE_ONLY_PREFIXES = ("--arch=", "-fmemcpy-max-count=", "-fdiagnostic-prefix", "-fmax-warnings=")
+_SPARSE_ONLY = frozenset({"-mlittle-endian", "-mbig-endian", "-D__STDC__"})
+_SPARSE_WITH_VALUE = frozenset({"-gcc-base-dir", "-multiarch-dir"})
+
+# signlint's options in this mode: name -> takes a value.
+OPTIONS = {"select": True, "ignore": True, "cache-dir": True, "no-cache": False, "quiet": False}
+PREFIX = "--signlint-"
+
+
+class UsageError(Exception):
+    pass
+
+
+class Invocation:
+    def __init__(self) -> None:
+        self.select: str = ""
+        self.ignore: str = ""
+        self.cache_dir: str | None = None
+        self.no_cache = False
+        self.quiet = False
+        self.flags: list[str] = []  # for the compiler, sparse-only ones removed
+        self.source = ""
+
+    def set(self, name: str, value: str | None) -> None:
+        if name not in OPTIONS:
+            raise UsageError(f"unknown option '--{name}' (kbuild mode knows: "
+                             f"{', '.join('--' + n for n in OPTIONS)})")
+        if OPTIONS[name] and not value:
+            raise UsageError(f"option '--{name}' needs a value")
+        if not OPTIONS[name] and value is not None:
+            raise UsageError(f"option '--{name}' takes no value")
+        if name == "select":
+            self.select = value
+        elif name == "ignore":
+            self.ignore = value
+        elif name == "cache-dir":
+            self.cache_dir = value
+        elif name == "no-cache":
+            self.no_cache = True
+        else:
+            self.quiet = True
+
+
+def _options(args: list[str], invocation: Invocation, strict: bool) -> list[str]:
+    """Take signlint's options out of args (`--signlint-NAME[=VALUE]`, and the
+    bare `--NAME VALUE` / `--NAME=VALUE` no compiler has); returns the rest.
+    strict: every argument must be an option (SIGNLINT_OPTS)."""
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg.startswith(PREFIX) or (arg.startswith("--") and arg[2:].partition("=")[0] in OPTIONS):
+            name, eq, value = arg[len(PREFIX) if arg.startswith(PREFIX) else 2 :].partition("=")
+            if not eq and OPTIONS.get(name) and not arg.startswith(PREFIX):
+                if i + 1 >= len(args):
+                    raise UsageError(f"option '--{name}' needs a value")
+                i += 1
+                value, eq = args[i], "="
+            invocation.set(name, value if eq else None)
+        elif strict:
+            raise UsageError(f"SIGNLINT_OPTS: '{arg}' is not a signlint option")
+        else:
+            rest.append(arg)
+        i += 1
+    return rest
+
+
+def parse(argv: list[str], environ_options: str = "") -> Invocation:
+    invocation = Invocation()
+    rest = _options(list(argv), invocation, strict=False)
+    if environ_options:
+        try:
+            words = shlex.split(environ_options)
+        except ValueError as exc:
+            raise UsageError(f"SIGNLINT_OPTS cannot be split into words: {exc}") from None
+        _options(words, invocation, strict=True)
+    flags: list[str] = []
+    skip = False
+    for arg in rest:
+        if skip:
+            skip = False
+        elif arg in _SPARSE_WITH_VALUE:
+            skip = True
+        elif arg not in _SPARSE_ONLY and not arg.startswith(_SPARSE_ONLY_PREFIXES):
+            flags.append(arg)
+    if not flags or flags[-1].startswith("-") or not flags[-1].endswith((".c", ".h")):
+        raise UsageError("no C source file at the end of the command line; kbuild runs "
+                         "$(CHECK) $(CHECKFLAGS) $(c_flags) file.c (make C=1 CHECK=\"signlint kbuild\")")
+    invocation.source = flags.pop()
+    invocation.flags = flags
+    return invocation
+
+
+def _codes(text: str, option: str, known) -> set[str]:
+    codes = {c.strip().upper() for c in text.split(",") if c.strip()}
+    if "ALL" in codes:
+        return set(known)
+    unknown = sorted(codes - set(known))
+    if unknown:
+        raise UsageError(f"{option}: unknown rule code {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    return codes
+
+
+def main(argv: list[str]) -> int:
+    if argv in (["--help"], ["-h"]):
+        sys.stdout.write(__doc__.split("\n\nStart-up")[0].rstrip() + "\n")
+        return EXIT_OK
+    try:
+        invocation = parse(argv, os.environ.get("SIGNLINT_OPTS", ""))
+        source = invocation.source
+        if not os.path.isfile(source):
+            raise UsageError(f"no such file: {source}")
+        from .checks import DEFAULT_RULES, RULES
+
+        rules = set(DEFAULT_RULES)
+        if invocation.select:
+            rules = _codes(invocation.select, "--select", RULES)
+        rules -= _codes(invocation.ignore, "--ignore", RULES) if invocation.ignore else set()
+    except UsageError as exc:
+        sys.stderr.write(f"signlint: error: kbuild: {exc}\n")
+        return EXIT_USAGE
+    try:
+        return _check(invocation, frozenset(rules))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug in signlint must not stop the kernel build
+        sys.stderr.write(f"signlint: error: {source}: internal error ({type(exc).__name__}: {exc}); "
+                         f"please report this\n")
+        return EXIT_OK
+
+
+def _check(invocation: Invocation, rules: frozenset[str]) -> int:
+    from . import compdb
+    from .engine import GivenArguments, Options, merge
+
+    source = os.path.realpath(invocation.source)
+    cwd = os.getcwd()
+    command = compdb.Command(source, cwd, tuple(compdb.clean_arguments(["cc", *invocation.flags], source, cwd)))
+    args = compdb.parse_arguments(command, [])
+    folder = os.path.dirname(source) + os.sep
+
+    def wanted(path: str) -> bool:
+        return path == source or (path.startswith(folder) and path.endswith(".h"))
+
+    cache = None
+    if not invocation.no_cache:
+        from .cache import Cache, default_folder
+
+        cache = Cache(invocation.cache_dir or default_folder(), rules)
+    outcome = cache.lookup(source, args, wanted) if cache is not None else None
+    if outcome is None:
+        engine = GivenArguments(Options(rules))
+        engine.given[source] = args
+        outcome = engine.analyze_unit(source, wanted)
+        if cache is not None and outcome.result is not None:
+            from .cache import digests
+
+            outcome.deps = digests([source, *outcome.result.includes])
+            cache.store(source, args, outcome, wanted)
+            if cache.warning and not invocation.quiet:
+                sys.stderr.write(f"signlint: warning: {cache.warning}\n")
+    result = outcome.result
+    if result is None:
+        label = "error" if outcome.internal else "warning"
+        tail = "; please report this" if outcome.internal else ""
+        sys.stderr.write(f"signlint: {label}: {outcome.failure}{tail}\n")
+        return EXIT_OK
+    if not invocation.quiet:
+        for argument in result.unknown_arguments:
+            sys.stderr.write(f"signlint: warning: clang does not know the argument '{argument}'; it was ignored\n")
+        if result.errors:
+            sys.stderr.write(f"signlint: warning: {invocation.source}: parse errors, results may be incomplete: "
+                             f"{result.errors[0]}\n")
+    seen: dict = {}
+    merge(seen, result.findings)
+    findings = sorted(seen.values(), key=lambda f: (f.position.path, f.position.offset, f.rule))
+    if findings:
+        from . import suppress
+        from .output import format_text
+
+        findings, _, problems = suppress.apply(findings, files=[source])
+        for problem in problems:
+            sys.stderr.write(f"{problem.path}:{problem.line}: warning: {problem.message}\n")
+        sys.stderr.write(format_text(findings))
+    return EXIT_OK
