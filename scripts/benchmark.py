@@ -15,6 +15,7 @@ Measured, one after the other, on those TUs:
               would use (compdb.clean_arguments), minus any the installed clang
               rejects (found by a probe run, and listed); and N at a time (what
               the machine gives N processes, the peer of N workers)
+  parse       signlint's parser (libclang) on every TU in one process, no analysis
   1 worker    `signlint check -p DB -j 1 --no-cache DIRS`
   N workers   the same with -j N (N = --jobs, default 2)
   cold        -j N with an empty --cache-dir (fills it)
@@ -136,6 +137,17 @@ def floor_commands(clang: str, db: str) -> tuple[list[tuple[str, list[str]]], li
     return out, dropped
 
 
+# signlint's parser (frontend.TranslationUnit, libclang) on every TU, in one process, without
+# the analysis: what signlint pays before it looks at anything.
+_PARSE_ONLY = """
+import sys
+from signlint import compdb
+from signlint.frontend import TranslationUnit
+for command in compdb.load(sys.argv[1]).values():
+    TranslationUnit(command.file, compdb.parse_arguments(command, []))
+"""
+
+
 def timed(label: str, work, repeat: int) -> float:
     best = None
     for _ in range(repeat):
@@ -219,9 +231,14 @@ def main() -> None:
         with ThreadPoolExecutor(processes) as pool:
             list(pool.map(one, commands))
 
+    def parse_only() -> None:
+        subprocess.run([sys.executable, "-c", _PARSE_ONLY, db], cwd=tree, env=env, check=True)
+
     results: dict[str, dict] = {}
     t = timed("clang -fsyntax-only (floor)", floor, args.repeat)
     results["floor"] = {"seconds": t}
+    t = timed("libclang parse only", parse_only, args.repeat)
+    results["parse"] = {"seconds": t}
     t = timed(f"clang -fsyntax-only, {args.jobs} at a time", lambda: floor(args.jobs), args.repeat)
     results["floor_n"] = {"seconds": t}
     for jobs in (1, args.jobs):
@@ -267,6 +284,8 @@ def main() -> None:
         ("clang -fsyntax-only, 1 process at a time (floor)", base, "", ""),
         (f"clang -fsyntax-only, {args.jobs} processes at a time", floor_n, "",
          f"the machine's own scaling: {base / floor_n:.2f}x"),
+        ("libclang parse only, in one process (signlint's parser, no analysis)", results["parse"]["seconds"], "",
+         "what 1 worker pays before analysing"),
         ("signlint, 1 worker", j1, results["j1"].get("rss"), "<= 1.0x floor"),
         (f"signlint, {args.jobs} workers", jn, results[f"j{args.jobs}"].get("rss"),
          f">= 1.8x faster than 1 worker: {j1 / jn:.2f}x"),

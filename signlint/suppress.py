@@ -43,6 +43,7 @@ HINT = "signlint: ignore needs a rule list, e.g. signlint: ignore[SL001]"
 _IGNORE = re.compile(r"signlint\s*:\s*ignore\b(?:\s*\[([^\]\n]*)\])?", re.IGNORECASE)
 _NOLINT = re.compile(r"\bNOLINT(NEXTLINE)?\b(?:\(([^)\n]*)\))?")
 _CHECK_PREFIX = "signlint-"
+_ANY_DIRECTIVE = re.compile(r"(?i:signlint)|NOLINT")  # what both directives need to match
 
 
 class Problem(NamedTuple):
@@ -129,6 +130,8 @@ def clear_cache() -> None:
 
 def parse(text: str, path: str = "<string>") -> FileSuppressions:
     """The suppressions in C source text (scan() reads a file and calls this)."""
+    if not _ANY_DIRECTIVE.search(text):
+        return FileSuppressions(path)  # most files: nothing to lex for (every file of a tree is scanned)
     comments, code_lines = _lex(text)
     suppressions: list[Suppression] = []
     problems: list[Problem] = []

@@ -138,3 +138,25 @@ def test_kbuild_mode_loads_neither_click_nor_the_report_formats(tmp_path):
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.stdout.strip() == "0 []", result.stdout + result.stderr
     assert "lib/a.c:6:24: warning:" in result.stderr
+
+
+def test_command_strings_split_as_shlex_does():
+    import random
+    import shlex
+
+    from signlint.compdb import split_command
+
+    for command in ["gcc -DKBUILD_MODFILE='\"lib/a\"' -c a.c", 'cc "-DX=\\"y z\\"" a\\ b.c', "a 'b' \"c\\d\" e#f"]:
+        assert split_command(command) == shlex.split(command)
+    rng = random.Random(7)
+    for _ in range(20000):
+        text = "".join(rng.choice("ab '\"\\ \n$#\t") for _ in range(rng.randint(0, 12)))
+        try:
+            want = shlex.split(text)
+        except ValueError:
+            want = None
+        try:
+            got = split_command(text)
+        except ValueError:
+            got = None
+        assert got == want, repr(text)
