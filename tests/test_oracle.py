@@ -321,13 +321,12 @@ def test_known_false_positives(what, expr, sink, tmp_path):
         pytest.xfail(f"signlint still flags a sign extension that cannot be seen ({what})")
 
 
-# A fixed batch of random programs: the seeds of 0..119 (8 functions each, all rules)
-# on which signlint agrees with execution as of this writing, about 15 s on 2 cores.
+# A fixed batch of random programs: the seeds of 0..89 (8 functions each, all rules)
+# on which signlint agrees with execution as of this writing, about 12 s on 2 cores.
 # The others disagree (scripts/oracle.py --count 1 --seed S shows one); their
 # reduced patterns are in KNOWN_FALSE_POSITIVES and KNOWN_RULE_DISAGREEMENTS.
-FAILING_SEEDS = {6, 8, 12, 19, 21, 22, 23, 27, 28, 32, 34, 38, 47, 48, 49, 56, 60, 65, 68, 72, 75, 76, 77, 85, 90, 91,
-                 92, 97, 98, 102, 105, 108, 109, 117}
-BATCH = [s for s in range(120) if s not in FAILING_SEEDS]
+FAILING_SEEDS = {6, 8, 12, 19, 21, 22, 23, 28, 32, 34, 38, 47, 48, 49, 56, 60, 68, 72, 75, 76, 77, 85}
+BATCH = [s for s in range(90) if s not in FAILING_SEEDS]
 
 
 @needs_gcc
