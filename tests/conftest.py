@@ -28,6 +28,12 @@ def analyze(paths, args=(), rules=DEFAULT_RULES):
     return Engine(Options(frozenset(rules), list(args))).run(targets)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Tests must not fill the user's ~/.cache/signlint (child processes inherit this)."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+
+
 @pytest.fixture
 def lint(tmp_path):
     """lint(code, *args) -> [(line, rule)], lines counted from the snippet's first line."""
