@@ -16,7 +16,6 @@ so the report does not depend on which worker finished first.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -25,6 +24,7 @@ from .checks import RULES
 from .files import Targets
 from .finding import Finding
 from .frontend import FrontendError, TranslationUnit
+from .output import display_path
 from .source import Source
 from .values import ValueAnalysis
 
@@ -179,7 +179,7 @@ class Engine:
         except FrontendError as exc:
             return UnitOutcome(path, failure=str(exc))
         except Exception as exc:  # a bug in signlint: say so, and go on with the other files
-            return UnitOutcome(path, failure=f"{_rel(path)}: internal error ({type(exc).__name__}: {exc})",
+            return UnitOutcome(path, failure=f"{display_path(path)}: internal error ({type(exc).__name__}: {exc})",
                                internal=True)
 
     def run(self, targets: Targets, how: RunOptions | None = None) -> Report:
@@ -306,7 +306,7 @@ class _Batch:
                     report.warnings.append(f"clang does not know the argument '{argument}'; it was ignored")
             if result.errors:
                 report.parse_errors += 1
-                report.warnings.append(f"{_rel(outcome.path)}: parse errors, results may be incomplete: "
+                report.warnings.append(f"{display_path(outcome.path)}: parse errors, results may be incomplete: "
                                        f"{result.errors[0]}")
             merge(seen, result.findings)
         # Notes of a finding seen in several TUs, in one order whatever the TU order.
@@ -368,11 +368,3 @@ def _place(finding: Finding, wanted) -> Finding | None:
             fix = replace(finding.fix, applicable=False) if finding.fix else None
             return replace(finding, position=note.position, end=None, fix=fix, notes=())
     return None
-
-
-def _rel(path: str) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel

@@ -31,8 +31,9 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import wait
 
-from .engine import Engine, GivenArguments, Key, RunOptions, UnitOutcome, _rel
+from .engine import Engine, GivenArguments, Key, RunOptions, UnitOutcome
 from .files import Targets
+from .output import display_path
 
 Task = tuple[int, str, list[str]]  # (index in the run, path, clang arguments)
 
@@ -168,7 +169,8 @@ class Pool:
                     elif self.timeout is not None and time.monotonic() - worker.started >= self.timeout:
                         index, path, _ = worker.task
                         self._replace(worker, kill=True)
-                        yield index, UnitOutcome(path, failure=f"{_rel(path)}: not analysed: libclang was still "
+                        shown = display_path(path)
+                        yield index, UnitOutcome(path, failure=f"{shown}: not analysed: libclang was still "
                                                  f"busy after {self.timeout:g} s (--timeout); the worker was stopped")
         except BaseException:
             self.close(kill=True)
@@ -193,7 +195,8 @@ class Pool:
                     how = f"signal {-code}"
             else:
                 how = f"exit status {code}"
-            return index, UnitOutcome(path, failure=f"{_rel(path)}: not analysed: the worker process died ({how}); "
+            shown = display_path(path)
+            return index, UnitOutcome(path, failure=f"{shown}: not analysed: the worker process died ({how}); "
                                       f"libclang probably crashed on it")
         worker.task = None
         outcome.worker = worker.number
