@@ -21,9 +21,11 @@ from dataclasses import dataclass, field, replace
 
 from . import compdb
 from .checks import RULES
+from .context import Surroundings
 from .files import Targets
 from .finding import Finding
 from .frontend import FrontendError, TranslationUnit
+from .helpers import Summaries
 from .output import display_path
 from .source import Source
 from .values import ValueAnalysis
@@ -154,12 +156,19 @@ class Engine:
             walked.append(key)
             return True
 
+        helpers = Summaries(tu)
+        surroundings = Surroundings(tu)
         try:
             for root in tu.roots(wanted, once if seen is not None else None):
-                analysis = ValueAnalysis()
+                analysis = ValueAnalysis(helpers=helpers)
                 analysis.run(root.expr)
                 if not (analysis.widenings or analysis.char_uses or analysis.sign_shifts):
                     continue
+                # A candidate: read it again with what the code around it proves.
+                refined = surroundings.refine(root.scope, root.expr)
+                if refined is not None and refined[1]:
+                    analysis = ValueAnalysis(refined[1], helpers=helpers)
+                    analysis.run(refined[0])
                 for rule in rules:
                     for finding in rule.check(analysis.widenings, analysis, source, root.function):
                         placed = _place(finding, wanted)

@@ -11,9 +11,9 @@ import ctypes
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .ir import NOT_INTEGER, CType, Expr, Kind, Position, Root, Span
+from .ir import NOT_INTEGER, CType, Expr, Kind, Position, Root, Span, Stmt, StmtKind
 
 
 class FrontendError(Exception):
@@ -122,6 +122,46 @@ _INTEGER_LITERAL, _CHARACTER_LITERAL, _PAREN, _UNARY = 106, 110, 111, 112
 _SUBSCRIPT, _BINARY, _COMPOUND_ASSIGN, _CONDITIONAL, _CSTYLE_CAST = 113, 114, 115, 116, 117
 _SIZEOF_LIKE = 136  # sizeof / alignof (UnaryExprOrTypeTraitExpr)
 _FIELD_DECL, _ENUM_CONSTANT_DECL, _FUNCTION_DECL, _VAR_DECL = 6, 7, 8, 9
+_COMPOUND_STMT = 202
+
+_STATEMENT_KINDS = {
+    201: StmtKind.LABEL, 202: StmtKind.COMPOUND, 203: StmtKind.CASE, 204: StmtKind.DEFAULT, 205: StmtKind.IF,
+    206: StmtKind.SWITCH, 207: StmtKind.WHILE, 208: StmtKind.DO, 209: StmtKind.FOR, 210: StmtKind.GOTO,
+    211: StmtKind.GOTO, 212: StmtKind.CONTINUE, 213: StmtKind.BREAK, 214: StmtKind.RETURN, 231: StmtKind.DECL,
+}
+
+
+def _as_stmt(part) -> Stmt:
+    return part if isinstance(part, Stmt) else Stmt(StmtKind.EXPR, [part], [], 0)
+
+
+def _shape(kind: StmtKind, parts: list, line: int) -> Stmt:
+    """A statement from its children (Expr or Stmt, in order): clause by clause when
+    they can be told apart, else OTHER (libclang omits a `for`'s missing clauses)."""
+    n = len(parts)
+    first_is_expr = n > 0 and isinstance(parts[0], Expr)
+    if kind is StmtKind.COMPOUND:
+        return Stmt(kind, [], [_as_stmt(p) for p in parts], line)
+    if kind is StmtKind.IF and n in (2, 3) and first_is_expr:
+        return Stmt(kind, [parts[0]], [_as_stmt(p) for p in parts[1:]], line)
+    if kind in (StmtKind.SWITCH, StmtKind.WHILE) and n == 2 and first_is_expr:
+        return Stmt(kind, [parts[0]], [_as_stmt(parts[1])], line)
+    if kind is StmtKind.DO and n == 2 and isinstance(parts[1], Expr):
+        return Stmt(kind, [parts[1]], [_as_stmt(parts[0])], line)
+    if kind is StmtKind.CASE and n in (2, 3) and first_is_expr:
+        values = [_evaluate(e.handle) for e in parts[:-1]]
+        case = (values[0], values[-1]) if None not in values else None
+        return Stmt(kind, [], [_as_stmt(parts[-1])], line, case_values=case)
+    if kind in (StmtKind.DEFAULT, StmtKind.LABEL) and n == 1:
+        return Stmt(kind, [], [_as_stmt(parts[0])], line)
+    if kind is StmtKind.FOR and n == 4 and isinstance(parts[1], Expr) and isinstance(parts[2], Expr):
+        return Stmt(kind, [parts[1], parts[2]], [_as_stmt(parts[3])], line, init=_as_stmt(parts[0]))
+    if kind in (StmtKind.RETURN, StmtKind.BREAK, StmtKind.CONTINUE, StmtKind.GOTO) \
+            and all(isinstance(p, Expr) for p in parts):
+        return Stmt(kind, list(parts), [], line)
+    if kind is StmtKind.DECL:
+        return Stmt(kind, [], [], line, decls=[d for p in parts if isinstance(p, Stmt) for d in p.decls])
+    return Stmt(StmtKind.OTHER, [], [_as_stmt(p) for p in parts], line)
 
 # CXUnaryOperatorKind (clang-c/Index.h).
 _UNARY_OPS = {1: "post++", 2: "post--", 3: "++", 4: "--", 5: "&", 6: "*", 7: "+", 8: "-",
@@ -240,8 +280,9 @@ class TranslationUnit:
                 if not once((path, offset.value, spelling)):
                     continue
             function = spelling if kind == _FUNCTION_DECL else ""
+            scope = decl if kind == _FUNCTION_DECL else None
             for expr in self._statement_roots(decl):
-                yield Root(expr, function)
+                yield Root(expr, function, scope)
 
     def _statement_roots(self, cursor) -> Iterator[Expr]:
         # Iterative: long `else if` chains and deep macro expansions must not hit
@@ -339,8 +380,14 @@ class TranslationUnit:
         if kind == ci.TypeKind.ENUM:  # keyed by the enum: its underlying type varies
             key = ("enum", canon.spelling)
             if key not in self._ctypes:
-                underlying = canon.get_declaration().enum_type.get_canonical()
-                self._ctypes[key] = self._integer(underlying.kind.name, raw.clang_Type_getSizeOf(canon))
+                declaration = canon.get_declaration()
+                underlying = declaration.enum_type.get_canonical()
+                t = self._integer(underlying.kind.name, raw.clang_Type_getSizeOf(canon))
+                values = [c.enum_value for c in declaration.get_children()
+                          if c.kind == ci.CursorKind.ENUM_CONSTANT_DECL]
+                if t.is_integer and values:
+                    t = replace(t, enum_range=_enum_range(values, t))
+                self._ctypes[key] = t
             return self._ctypes[key]
         if kind.name in _INTEGER_KINDS:
             found = self._integer(kind.name, raw.clang_Type_getSizeOf(canon))
@@ -358,6 +405,90 @@ class TranslationUnit:
         if kind_name == "BOOL":
             return CType(True, 1, False, is_bool=True)
         return CType(True, size * 8, _INTEGER_KINDS[kind_name], is_plain_char=kind_name in ("CHAR_S", "CHAR_U"))
+
+    # -- statements (only for functions where a finding may need them) -----
+
+    def root_key(self, expr: Expr) -> int:
+        """The same number for a root expression however it was reached."""
+        return expr.handle.hash
+
+    def statements(self, scope) -> Stmt | None:
+        """The body of a function (a Root's scope) as statements, with every local
+        variable and parameter read identified (Expr.decl); None without a body."""
+        body = next((c for c in self._fast.children(scope) if c._kind_id == _COMPOUND_STMT), None)
+        if body is None:
+            return None
+        body._tu = self._tu
+        return self._stmt(body)
+
+    def _stmt(self, c) -> Stmt:
+        kind_id = c._kind_id
+        line = c.location.line
+        nested: list = []  # statements inside expressions (GNU statement expressions): they run first
+        if _EXPR_FIRST <= kind_id <= _EXPR_LAST:
+            stmt = Stmt(StmtKind.EXPR, [self._keyed(c, nested)], [], line)
+        else:
+            parts: list = []  # Expr or Stmt, in source order
+            for child in self._fast.children(c):
+                child._tu = self._tu
+                kid = child._kind_id
+                if _EXPR_FIRST <= kid <= _EXPR_LAST:
+                    parts.append(self._keyed(child, nested))
+                elif 200 <= kid < 300 or kid == _VAR_DECL:
+                    parts.append(self._stmt(child))
+            stmt = _shape(_STATEMENT_KINDS.get(kind_id, StmtKind.OTHER), parts, line)
+            if kind_id == _VAR_DECL:
+                init = parts[-1] if parts and isinstance(parts[-1], Expr) else None
+                stmt = Stmt(StmtKind.DECL, [], [], line, decls=[(c.hash, init)])
+        if nested:
+            return Stmt(StmtKind.COMPOUND, [], [self._stmt(n) for n in nested] + [stmt], line)
+        return stmt
+
+    def scope_key(self, scope) -> int:
+        return scope.hash
+
+    def callee(self, call: Expr) -> tuple[object, str] | None:
+        """The definition in this TU of the function a call calls (a scope for
+        statements()) and its name; None for a call through a pointer or to a
+        function defined elsewhere."""
+        ref = call.handle.referenced
+        if ref is None or ref.kind != ci.CursorKind.FUNCTION_DECL:
+            return None
+        definition = ref.get_definition()
+        if definition is None:
+            return None
+        return definition, definition.spelling
+
+    def result_type_token(self, scope) -> tuple[Position, Position, str] | None:
+        """Where a function's result type is written, as the one or two tokens just
+        before its name (`int`, `s32`, `signed int`), and their text; None when
+        the declaration is not spelled plainly (a macro, a pointer)."""
+        name = scope.location
+        tokens = [t for t in scope.get_tokens() if t.location.file and t.location.file.name == name.file.name]
+        at = next((i for i, t in enumerate(tokens) if t.location.offset == name.offset), None)
+        if not at:
+            return None
+        first = at - 1
+        if tokens[first].spelling == "int" and first > 0 and tokens[first - 1].spelling == "signed":
+            first -= 1
+        begin = self._position(tokens[first].extent.start, spelling=True)
+        end = self._position(tokens[at - 1].extent.end, spelling=True)
+        return begin, end, " ".join(t.spelling for t in tokens[first:at])
+
+    def _keyed(self, c, nested: list) -> Expr:
+        """An expression, its reads of local variables and parameters identified."""
+        expr = self._convert(c, nested)
+        work = [expr]
+        while work:
+            e = work.pop()
+            work.extend(e.children)
+            if e.kind is Kind.DECL_REF and e.value is None:
+                ref = e.handle.referenced
+                if ref is not None and ref.kind in (ci.CursorKind.VAR_DECL, ci.CursorKind.PARM_DECL) \
+                        and ref.semantic_parent is not None \
+                        and ref.semantic_parent.kind == ci.CursorKind.FUNCTION_DECL:
+                    e.decl = ref.hash
+        return expr
 
     # -- where things are written -------------------------------------------
 
@@ -460,6 +591,14 @@ _BINARY_SPELLINGS = {
     "Comma": ",",
 }
 _BINARY_OPS = {op.value: _BINARY_SPELLINGS.get(op.name, op.name) for op in ci.BinaryOperator} if ci else {}
+
+
+def _enum_range(values: list[int], t: CType) -> tuple[int, int] | None:
+    """The values an enum's enumerators can form, OR-ed together as flags: all the
+    bits of the largest one (and the sign, if one is negative)."""
+    top = max(max(values).bit_length(), (-min(values) - 1).bit_length() if min(values) < 0 else 0)
+    lo, hi = (-(1 << top), (1 << top) - 1) if min(values) < 0 else (0, (1 << top) - 1)
+    return (lo, hi) if t.min <= lo and hi <= t.max and (lo, hi) != (t.min, t.max) else None
 
 
 def _evaluate(c) -> int | None:

@@ -35,6 +35,7 @@ class CType:
     is_bool: bool = False
     is_pointer: bool = False
     is_plain_char: bool = False  # `char`, whose signedness depends on the target
+    enum_range: tuple[int, int] | None = None  # an enum: the values its enumerators' bits can form
 
     @property
     def min(self) -> int:
@@ -58,6 +59,7 @@ class Expr:
     bitfield_width: int | None = None  # for MEMBER of a bit-field
     explicit: bool = False  # for CAST: written in the source
     handle: object = None  # the front end's own reference, for locations and spellings
+    decl: int | None = None  # for DECL_REF of a local variable or parameter: its identity
 
     def __repr__(self) -> str:  # short, for test failures
         return f"<{self.kind.value} {self.op or ''} {self.type.bits}{'s' if self.type.signed else 'u'}>"
@@ -93,3 +95,36 @@ class Root:
 
     expr: Expr
     function: str  # the enclosing function ('' at file scope)
+    scope: object = None  # the front end's handle of the enclosing function, for its statements
+
+
+class StmtKind(enum.Enum):
+    COMPOUND = "compound"
+    IF = "if"  # exprs: [condition]; body: [then] or [then, else]
+    SWITCH = "switch"  # exprs: [controlling expression]; body: [statement]
+    CASE = "case"  # case_values: (lo, hi), None when not a constant; body: [statement]
+    DEFAULT = "default"  # body: [statement]
+    WHILE = "while"  # exprs: [condition]; body: [statement]
+    DO = "do"  # exprs: [condition]; body: [statement]
+    FOR = "for"  # init, exprs: [condition, increment] when all four parts are known; body: [statement]
+    RETURN = "return"  # exprs: [value] or []
+    BREAK = "break"
+    CONTINUE = "continue"
+    GOTO = "goto"
+    LABEL = "label"  # body: [statement]
+    EXPR = "expr"  # exprs: [expression]; body: statements inside it (GNU statement expressions)
+    DECL = "decl"  # decls: [(variable, initialiser or None)]
+    OTHER = "other"  # exprs and body in source order, nothing known about the control flow
+
+
+@dataclass(eq=False, slots=True)
+class Stmt:
+    """A statement of a function body, as much of it as range reasoning needs."""
+
+    kind: StmtKind
+    exprs: list[Expr] = field(default_factory=list)
+    body: list[Stmt] = field(default_factory=list)
+    line: int = 0
+    init: Stmt | None = None  # FOR: the first clause, when known
+    case_values: tuple[int, int] | None = None  # CASE: the label's value (a GNU range's ends)
+    decls: list[tuple[int, Expr | None]] = field(default_factory=list)  # DECL: (variable identity, initialiser)

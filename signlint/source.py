@@ -25,6 +25,9 @@ class Source:
     def is_system(self, e: Expr) -> bool:
         return self.tu.is_system(e)
 
+    def result_type_token(self, scope) -> tuple[Position, Position, str] | None:
+        return self.tu.result_type_token(scope)
+
     def text(self, e: Expr, as_used: bool = False) -> str | None:
         """The expression as written, when it is written in one piece; with as_used,
         one assembled by macros is shown as the macros are used (`readw(p)`)."""

@@ -75,6 +75,8 @@ def type_range(t: CType, taint: frozenset = frozenset(), pending: frozenset = fr
                lost: frozenset = frozenset()) -> Value:
     if not t.is_integer:
         return Value(None, None, frozenset(), pending)
+    if t.enum_range is not None:
+        return Value(*t.enum_range, taint, pending, lost)
     return Value(t.min, t.max, taint, pending, lost)
 
 
@@ -99,7 +101,14 @@ class ValueAnalysis:
     """Computes Values bottom-up over one expression tree and collects the
     widenings that are observable (committed)."""
 
-    def __init__(self) -> None:
+    def __init__(self, facts: dict | None = None, helpers=None) -> None:
+        """facts: what the code around the expression proves about its variables
+        (context.Facts, keyed by Expr.decl). helpers: a function from a call to
+        the origins that can make its int result negative (helpers.Summaries)."""
+        self.facts = facts or {}
+        self.helpers = helpers
+        self.facts_used: dict[int, tuple[Expr, object]] = {}  # id(variable read) -> (it, the Fact used)
+        self.calls: dict[int, object] = {}  # id(call) -> its helpers.Helper, for calls whose int result is widened
         self.widenings: list[Widening] = []
         self.values: dict[int, Value] = {}  # id(expr) -> Value, for --explain and tests
         self.sign_shifts: list[Expr] = []  # every '<<' that can set the sign bit of a non-negative int
@@ -162,6 +171,12 @@ class ValueAnalysis:
         self._commit(*kids)
         if not t.is_integer:
             return NOTHING
+        if kind is Kind.DECL_REF and e.decl in self.facts:
+            fact = self.facts[e.decl]
+            lo, hi = max(t.min, fact.lo), min(t.max, fact.hi)
+            if lo <= hi:
+                self.facts_used[id(e)] = (e, fact)
+                return Value(lo, hi)
         if kind is Kind.MEMBER and e.bitfield_width:
             w = e.bitfield_width
             if e.type.signed:
@@ -183,6 +198,15 @@ class ValueAnalysis:
         if source.signed and not target.signed and target.bits > 8:
             # `u32 x = c`: a byte read as signed becomes 0xffffff80
             self._char_use(Value(v.lo, v.hi, v.taint | {e}) if char else v, e)
+        if target.bits > source.bits and source.signed and not target.signed and not v.taint \
+                and self.helpers is not None:
+            # `u64 x = get_hi(p)`: the helper's int can be negative by a shift. (A signed
+            # sink, `long err = f()`, keeps the int's value: that is what an int result is.)
+            call = _call_under(e.children[-1])
+            helper = self.helpers(call) if call is not None else None
+            if helper is not None:
+                self.calls[id(call)] = helper
+                v = Value(v.lo, v.hi, frozenset({call}), pending)
         if target.bits > source.bits:
             if char and target.signed:
                 return Value(v.lo, v.hi, v.taint | {e}, pending)  # a char promoted: it may be negative
@@ -437,6 +461,12 @@ def _byte_test(op: str, k: int) -> bool:
     if op in (">", "<="):
         return k >= 127
     return k >= 128  # '>=', '<'
+
+
+def _call_under(e: Expr) -> Expr | None:
+    while e.kind is Kind.PAREN and e.children:
+        e = e.children[-1]
+    return e if e.kind is Kind.CALL else None
 
 
 def _explicit_cast(e: Expr) -> bool:

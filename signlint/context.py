@@ -1,0 +1,465 @@
+"""Ranges of local variables from the code around an expression.
+
+The value analysis looks at one expression. This module walks a function's
+statements (ir.Stmt) in order and says, for each root expression, what the code
+before it proves about its local variables and parameters:
+
+- guards: `if (prio > 0x7f) return -EINVAL;` leaves prio <= 0x7f for what follows;
+  the then and else branches of an `if` get the condition and its negation;
+- switch cases: under `case 0: case 1:` the controlling variable is 0..1;
+- loops: in `for (i = a; i < b; i++)` with constant bounds, i is a..b-1.
+
+It is deliberately simple and errs on the side of knowing less: a variable whose
+address is taken is never narrowed; an assignment ends what was known about the
+variable (within a loop, for the whole loop); at a label (a goto can come from
+anywhere) nothing is known. Only comparisons with constants are understood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .ir import CType, Expr, Kind, Stmt, StmtKind
+from .values import ValueAnalysis
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """What is known about a variable: lo <= value <= hi, and why."""
+
+    lo: int
+    hi: int
+    why: str  # 'guard on line 12', 'case labels on line 30', 'loop on line 40'
+
+
+Facts = dict[int, Fact]  # variable identity (Expr.decl) -> Fact
+
+_NEGATED = {"<": ">=", ">=": "<", ">": "<=", "<=": ">", "==": "!=", "!=": "=="}
+_MIRRORED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
+_EXITS = (StmtKind.RETURN, StmtKind.BREAK, StmtKind.CONTINUE, StmtKind.GOTO)
+
+
+class FunctionRanges:
+    """The facts that hold at each root expression of one function body."""
+
+    def __init__(self, body: Stmt) -> None:
+        self._at: dict[int, tuple[Expr, Facts]] = {}  # id(root) -> (root, facts before it)
+        self._roots: list[Expr] = []
+        self._escaped = _address_taken(body)
+        self._switches: list[Facts] = []  # facts at the head of each enclosing switch
+        self._visit(body, {})
+
+    def roots(self) -> list[Expr]:
+        return self._roots
+
+    def facts_at(self, root: Expr) -> Facts:
+        return self._at[id(root)][1]
+
+    # -- statements ---------------------------------------------------------
+
+    def _visit(self, s: Stmt, facts: Facts | None) -> Facts | None:
+        """Visit s entered with facts (None: not reachable by falling through, in
+        which case a jump to a label in it is the way in); return the facts when s
+        completes normally, None when it never falls through (return, goto...)."""
+        kind = s.kind
+        if kind is StmtKind.LABEL:
+            return self._visit_all(s.body, {})
+        if kind in (StmtKind.CASE, StmtKind.DEFAULT):
+            # A label of a switch whose case is not a direct child (see _switch).
+            head = self._switches[-1] if self._switches else {}
+            return self._visit_all(s.body, head if facts is None else _join(facts, head))
+        if facts is None:
+            facts = {}  # unreachable by falling through: nothing known
+        if kind is StmtKind.COMPOUND:
+            for child in s.body:
+                facts = self._visit(child, facts)
+            return facts
+        if kind is StmtKind.EXPR:
+            facts = self._visit_all(s.body, facts)
+            return self._roots_at(s.exprs, facts)
+        if kind is StmtKind.DECL:
+            inits = [e for _, e in s.decls if e is not None]
+            facts = self._roots_at(inits, facts)
+            return _without(facts, {var for var, _ in s.decls})
+        if kind in _EXITS:
+            self._roots_at(s.exprs, facts)
+            return None
+        if kind is StmtKind.IF:
+            return self._if(s, facts)
+        if kind is StmtKind.SWITCH:
+            return self._switch(s, facts)
+        if kind in (StmtKind.WHILE, StmtKind.DO, StmtKind.FOR):
+            return self._loop(s, facts)
+        # OTHER: clauses in order, but which run (and how often) is unknown.
+        base = _without(facts, _assigned(s))
+        for child in s.body:
+            self._visit(child, base)
+        self._roots_at(s.exprs, base)
+        return base
+
+    def _visit_all(self, stmts: list[Stmt], facts: Facts | None) -> Facts | None:
+        for child in stmts:
+            facts = self._visit(child, facts)
+        return facts
+
+    def _roots_at(self, exprs: list[Expr], facts: Facts) -> Facts:
+        """Record the facts before each root; what it assigns is unknown after it
+        (and within it: `x = x << 1` must not use a fact about the old x)."""
+        for e in exprs:
+            changed = _assigned_in(e)
+            self._at[id(e)] = (e, _without(facts, changed) if changed else facts)
+            self._roots.append(e)
+            facts = _without(facts, changed)
+        return facts
+
+    def _if(self, s: Stmt, facts: Facts) -> Facts | None:
+        cond = s.exprs[0]
+        facts = self._roots_at([cond], facts)
+        why = f"guard on line {s.line}"
+        then_facts = self._visit(s.body[0], _meet(facts, self._condition(cond, True, why)))
+        otherwise = _meet(facts, self._condition(cond, False, why))
+        else_facts = self._visit(s.body[1], otherwise) if len(s.body) > 1 else otherwise
+        if then_facts is None:
+            return else_facts
+        if else_facts is None:
+            return then_facts
+        return _join(then_facts, else_facts)
+
+    def _switch(self, s: Stmt, facts: Facts) -> Facts:
+        cond = s.exprs[0]
+        facts = self._roots_at([cond], facts)
+        base = _without(facts, _assigned(s))
+        var = _variable(cond)
+        body = s.body[0]
+        self._switches.append(base)
+        try:
+            if body.kind is not StmtKind.COMPOUND:
+                self._visit(body, None)
+                return base
+            current: Facts | None = None  # falling through from the statement before
+            for child in body.body:
+                if child.kind in (StmtKind.CASE, StmtKind.DEFAULT):
+                    labels, inner = _labels(child)
+                    entry = base
+                    if var is not None and None not in labels and var.decl not in self._escaped:
+                        lo, hi = min(lo for lo, _ in labels), max(hi for _, hi in labels)
+                        entry = _meet(base, {var.decl: Fact(lo, hi, f"case labels on line {child.line}")})
+                    current = self._visit(inner, entry if current is None else _join(current, entry))
+                else:
+                    current = self._visit(child, current)
+        finally:
+            self._switches.pop()
+        return base  # after the switch: what held before it, less what it assigns
+
+    def _loop(self, s: Stmt, facts: Facts) -> Facts:
+        if s.init is not None:
+            facts = self._visit(s.init, facts) or {}
+        changed = _assigned(s)
+        base = _without(facts, changed)
+        why = f"loop on line {s.line}"
+        inside = base
+        if s.kind is not StmtKind.DO:
+            cond = s.exprs[0]
+            self._roots_at([cond], base)
+            in_body = _assigned(s.body[0])
+            # The condition holds at the top of the body for what only the step changes.
+            held = {v: f for v, f in self._condition(cond, True, why).items() if v not in in_body}
+            inside = _meet(inside, held)
+            if s.kind is StmtKind.FOR:
+                inside = _meet(inside, self._counter(s, facts, in_body, why))
+                self._roots_at([s.exprs[1]], base)
+        self._visit(s.body[0], inside)
+        if s.kind is StmtKind.DO:
+            self._roots_at(s.exprs, base)
+        return base
+
+    def _counter(self, s: Stmt, before: Facts, in_body: set[int], why: str) -> Facts:
+        """`for (i = a; ...; i++)`: i never goes below a (or above a for i--), as
+        long as only the step changes it."""
+        step = _strip(s.exprs[1])
+        if step.kind is Kind.UNARY and step.op in ("++", "post++", "--", "post--"):
+            up = "++" in step.op
+        elif step.kind is Kind.COMPOUND_ASSIGN and step.op in ("+=", "-=") and _constant(step.children[1]):
+            amount = _constant(step.children[1])
+            up = (amount > 0) == (step.op == "+=")
+        else:
+            return {}
+        var = _variable(step.children[0])
+        if var is None or var.decl in in_body or var.decl in self._escaped:
+            return {}
+        start = _initial_value(s.init, var.decl)
+        if start is None:
+            return {}
+        if up:
+            return {var.decl: Fact(start, var.type.max, why)}
+        return {var.decl: Fact(var.type.min, start, why)}
+
+    # -- conditions -----------------------------------------------------------
+
+    def _condition(self, cond: Expr, truth: bool, why: str) -> Facts:
+        """What `cond` being truth says about variables."""
+        e = _strip(cond)
+        if e.kind is Kind.UNARY and e.op == "!":
+            return self._condition(e.children[0], not truth, why)
+        if e.kind is Kind.BINARY and e.op in ("&&", "||"):
+            a = self._condition(e.children[0], truth, why)
+            b = self._condition(e.children[1], truth, why)
+            both = truth == (e.op == "&&")  # `a && b` true, or `a || b` false: both hold
+            return _meet(a, b) if both else _join(a, b)
+        if e.kind is Kind.BINARY and e.op in _NEGATED:
+            left, right = e.children
+            for subject, other, op in ((left, right, e.op), (right, left, _MIRRORED[e.op])):
+                k = _constant(other)
+                if k is None:
+                    continue
+                if k == 0 and op in ("==", "!="):  # `(x >> 8) == 0`, `(x & ~0xff) != 0`
+                    return self._condition(subject, truth == (op == "!="), why)
+                return self._compare(subject, op if truth else _NEGATED[op], k, why)
+            return {}
+        return self._nonzero(e, truth, why)
+
+    def _compare(self, subject: Expr, op: str, k: int, why: str) -> Facts:
+        found = _view(subject)
+        if found is None:
+            return {}
+        var, domain = found
+        lo, hi = domain.min, domain.max
+        if op == "<":
+            hi = k - 1
+        elif op == "<=":
+            hi = k
+        elif op == ">":
+            lo = k + 1
+        elif op == ">=":
+            lo = k
+        elif op == "==":
+            lo = hi = k
+        else:
+            return {}
+        return self._fact(var, domain, max(lo, domain.min), min(hi, domain.max), why)
+
+    def _nonzero(self, e: Expr, truth: bool, why: str) -> Facts:
+        """`if (x)`, `if (x >> 8)`, `if (x & 0xff00)`: when false, bounds on x."""
+        if truth:
+            return {}
+        if e.kind is Kind.BINARY and e.op in (">>", "&"):
+            subject, other = e.children
+            k = _constant(other)
+            if k is None and e.op == "&":
+                subject, other = other, subject
+                k = _constant(other)
+            found = _view(subject)
+            if k is None or found is None or k < 0 and e.op == ">>":
+                return {}
+            var, domain = found
+            if e.op == ">>":
+                bits = k  # x >> k == 0: 0 <= x < 2**k
+            else:
+                mask = k % (1 << domain.bits)
+                bits = (mask & -mask).bit_length() - 1 if mask else domain.bits
+                if mask >> bits != (1 << (domain.bits - bits)) - 1:
+                    return {}  # not every bit above is tested: `x & 0x100` == 0 says little
+            return self._fact(var, domain, 0, (1 << bits) - 1, why)
+        found = _view(e)
+        if found is None:
+            return {}
+        var, domain = found
+        return self._fact(var, domain, 0, 0, why)
+
+    def _fact(self, var: Expr, domain: CType, lo: int, hi: int, why: str) -> Facts:
+        """var's value, seen in `domain` (its type, or a wider one it was converted
+        to), lies in lo..hi. A signed variable seen as unsigned is only known when
+        lo..hi excludes what its negative values turn into."""
+        t = var.type
+        if var.decl in self._escaped or lo > hi:
+            return {}
+        if t.signed and not domain.signed:
+            if hi > t.max:
+                return {}
+            lo = max(lo, 0)
+        lo, hi = max(lo, t.min), min(hi, t.max)
+        if (lo, hi) == (t.min, t.max) or lo > hi:
+            return {}
+        return {var.decl: Fact(lo, hi, why)}
+
+
+def _labels(s: Stmt) -> tuple[list[tuple[int, int] | None], Stmt]:
+    """The labels of `case 0: case 1: stmt` (None for default or a non-constant
+    case) and the statement under them."""
+    labels: list[tuple[int, int] | None] = []
+    while s.kind in (StmtKind.CASE, StmtKind.DEFAULT) and s.body:
+        labels.append(s.case_values if s.kind is StmtKind.CASE else None)
+        s = s.body[0]
+    return labels, s
+
+
+def _strip(e: Expr) -> Expr:
+    while e.children and (e.kind is Kind.PAREN or e.kind is Kind.CAST and not e.explicit and _widens(e)):
+        e = e.children[-1]
+    return e
+
+
+def _widens(cast: Expr) -> bool:
+    """Does the conversion keep every value of its operand?"""
+    source, target = cast.children[-1].type, cast.type
+    return source.is_integer and target.is_integer and target.min <= source.min and source.max <= target.max
+
+
+def _variable(e: Expr) -> Expr | None:
+    e = _strip(e)
+    return e if e.kind is Kind.DECL_REF and e.decl is not None and e.type.is_integer else None
+
+
+def _view(e: Expr) -> tuple[Expr, CType] | None:
+    """The variable e reads and the type its value is seen in: its own, or (for a
+    signed variable compared as unsigned, `x > 5u`) the unsigned type."""
+    domain = e.type
+    e = _strip(e)
+    if e.kind is Kind.CAST and not e.explicit and e.children and e.type.is_integer:
+        source = e.children[-1].type
+        if source.is_integer and source.signed and not e.type.signed and e.type.bits >= source.bits:
+            domain = e.type
+            e = _strip(e.children[-1])
+    var = _variable(e)
+    return (var, domain) if var is not None and domain.is_integer else None
+
+
+def _constant(e: Expr) -> int | None:
+    v = ValueAnalysis().visit(e)
+    return v.lo if v.lo is not None and v.lo == v.hi else None
+
+
+def _initial_value(init: Stmt | None, var: int) -> int | None:
+    """The constant `i = a` or `int i = a` of a for loop's first clause."""
+    if init is None:
+        return None
+    if init.kind is StmtKind.DECL:
+        found = [e for v, e in init.decls if v == var and e is not None]
+        return _constant(found[-1]) if found else None
+    if init.kind is StmtKind.EXPR:
+        e = _strip(init.exprs[0])
+        if e.kind is Kind.BINARY and e.op == "=":
+            target = _variable(e.children[0])
+            if target is not None and target.decl == var:
+                return _constant(e.children[1])
+    return None
+
+
+def _meet(a: Facts, b: Facts) -> Facts:
+    """Both hold: the intersection (a contradiction, dead code, keeps a)."""
+    if not b:
+        return a
+    out = dict(a)
+    for var, f in b.items():
+        old = out.get(var)
+        if old is None:
+            out[var] = f
+        elif max(old.lo, f.lo) <= min(old.hi, f.hi):
+            why = f.why if (f.lo, f.hi) != (old.lo, old.hi) else old.why
+            out[var] = Fact(max(old.lo, f.lo), min(old.hi, f.hi), why)
+    return out
+
+
+def _join(a: Facts, b: Facts) -> Facts:
+    """One of them holds: what both know, widened to cover both."""
+    out = {}
+    for var, f in a.items():
+        g = b.get(var)
+        if g is not None:
+            out[var] = f if (f.lo, f.hi) == (g.lo, g.hi) else Fact(min(f.lo, g.lo), max(f.hi, g.hi), f.why)
+    return out
+
+
+def _without(facts: Facts, variables) -> Facts:
+    if not variables or not any(v in facts for v in variables):
+        return facts
+    return {v: f for v, f in facts.items() if v not in variables}
+
+
+def _exprs_of(s: Stmt):
+    yield from s.exprs
+    for _, init in s.decls:
+        if init is not None:
+            yield init
+    if s.init is not None:
+        yield from _exprs_of(s.init)
+    for child in s.body:
+        yield from _exprs_of(child)
+
+
+def _assigned(s: Stmt) -> set[int]:
+    """Variables a statement may change (declared in it, assigned, incremented)."""
+    out = {var for var, _ in s.decls}
+    if s.init is not None:
+        out |= _assigned(s.init)
+    for e in s.exprs:
+        out |= _assigned_in(e)
+    for child in s.body:
+        out |= _assigned(child)
+    return out
+
+
+def _assigned_in(root: Expr) -> set[int]:
+    out: set[int] = set()
+    work = [root]
+    while work:
+        e = work.pop()
+        work.extend(e.children)
+        target = None
+        if e.kind in (Kind.BINARY, Kind.COMPOUND_ASSIGN) and e.op.endswith("=") and e.op not in (
+                "==", "!=", "<=", ">=") or e.kind is Kind.UNARY and e.op in ("++", "--", "post++", "post--"):
+            target = e.children[0]
+        if target is not None:
+            var = _variable_any(target)
+            if var is not None:
+                out.add(var)
+    return out
+
+
+def _variable_any(e: Expr) -> int | None:
+    while e.children and e.kind in (Kind.PAREN, Kind.CAST):
+        e = e.children[-1]
+    return e.decl if e.kind is Kind.DECL_REF else None
+
+
+def _address_taken(body: Stmt) -> set[int]:
+    """Variables whose address is taken anywhere in the function: a pointer can
+    change them behind any call, so nothing is assumed about them."""
+    out: set[int] = set()
+    for root in _exprs_of(body):
+        work = [root]
+        while work:
+            e = work.pop()
+            work.extend(e.children)
+            if e.kind is Kind.UNARY and e.op == "&" and e.children:
+                var = _variable_any(e.children[0])
+                if var is not None:
+                    out.add(var)
+    return out
+
+
+class Surroundings:
+    """The facts around the roots of one translation unit: a function's statements
+    are read (tu.statements) the first time one of its roots needs them."""
+
+    def __init__(self, tu) -> None:
+        self._tu = tu
+        self._functions: dict[int, tuple[object, dict[int, Expr], FunctionRanges | None]] = {}
+
+    def refine(self, scope, root: Expr) -> tuple[Expr, Facts] | None:
+        """The root as read with its function's statements, and the facts that hold
+        before it; None when nothing is known (file scope, an unreadable body)."""
+        if scope is None:
+            return None
+        key = self._tu.scope_key(scope)
+        entry = self._functions.get(key)
+        if entry is None:
+            body = self._tu.statements(scope)
+            ranges = FunctionRanges(body) if body is not None else None
+            roots = {self._tu.root_key(e): e for e in ranges.roots()} if ranges is not None else {}
+            entry = self._functions[key] = (scope, roots, ranges)  # the scope is kept: its key stays unique
+        _, roots, ranges = entry
+        same = roots.get(self._tu.root_key(root))
+        if same is None or ranges is None:
+            return None
+        return same, ranges.facts_at(same)

@@ -1,0 +1,93 @@
+"""Summaries of helper functions: does a call return an int that a shift can make
+negative?
+
+`static inline int get_hi(const u8 *p) { return p[0] << 24; }` returns an int whose
+bit 31 is set when p[0] >= 0x80; a caller that widens the result to 64 bits
+(`u64 x = get_hi(p);`) sign-extends it. The value analysis asks this module about
+a call only where such a widening happens; the answer comes from the helper's
+return statements, analysed once per helper with the ranges its own code proves
+(context.FunctionRanges). Only helpers defined in the same translation unit (or a
+header it includes) are known; a helper returning u32 or u16 zero-extends and
+needs no summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .context import FunctionRanges
+from .ir import Expr, Kind, Stmt, StmtKind
+from .values import ValueAnalysis
+
+# How deep summaries may ask about calls inside helpers (a helper calling a helper).
+_DEPTH = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Helper:
+    """A function that returns an int a left shift can make negative."""
+
+    name: str
+    scope: object  # the front end's handle of its definition
+    shifts: tuple[Expr, ...]  # the shifts in its return statements that can set bit 31
+    origins: frozenset  # what to record as the call's taint (the call itself)
+
+
+class Summaries:
+    """Callable: call -> Helper, or None when the result is not known to be a
+    negative-by-shift int. Memoised per helper."""
+
+    def __init__(self, tu) -> None:
+        self._tu = tu
+        self._known: dict[int, tuple[object, Helper | None]] = {}
+        self._active: set[int] = set()
+
+    def __call__(self, call: Expr) -> Helper | None:
+        found = self._tu.callee(call)
+        if found is None:
+            return None
+        scope, name = found
+        key = self._tu.scope_key(scope)
+        if key in self._known:
+            return self._known[key][1]
+        if key in self._active or len(self._active) >= _DEPTH:
+            return None  # recursion: assume nothing
+        self._active.add(key)
+        try:
+            helper = self._summarise(scope, name)
+        finally:
+            self._active.discard(key)
+        self._known[key] = (scope, helper)  # the scope is kept alive: its key stays unique
+        return helper
+
+    def _summarise(self, scope, name: str) -> Helper | None:
+        body = self._tu.statements(scope)
+        if body is None:
+            return None
+        ranges = FunctionRanges(body)
+        shifts: list[Expr] = []
+        for value in _returned(body):
+            t = value.type
+            if not (t.is_integer and t.signed and t.bits == 32):
+                return None  # only an int result can be negative by a shift and then widened by the caller
+            analysis = ValueAnalysis(ranges.facts_at(value), helpers=self)
+            result = analysis.visit(value)
+            shifts.extend(o for o in result.taint if o.kind is Kind.BINARY and o.op == "<<")
+            shifts.extend(s for o in result.taint if o.kind is Kind.CALL and id(o) in analysis.calls
+                          for s in analysis.calls[id(o)].shifts)
+        if not shifts:
+            return None
+        unique = tuple(dict.fromkeys(shifts))
+        return Helper(name, scope, unique, frozenset(unique))
+
+
+def _returned(body: Stmt):
+    """The expressions of a function's return statements."""
+    work = [body]
+    while work:
+        s = work.pop()
+        if s.kind is StmtKind.RETURN:
+            yield from s.exprs
+        if s.init is not None:
+            work.append(s.init)
+        work.extend(s.body)
