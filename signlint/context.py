@@ -47,6 +47,7 @@ class FunctionRanges:
         self._roots: list[Expr] = []
         self._escaped = _address_taken(body)
         self._switches: list[Facts] = []  # facts at the head of each enclosing switch
+        self._breaks: list[list[Facts]] = []  # facts at each break, per enclosing switch or loop
         self._visit(body, {})
 
     def roots(self) -> list[Expr]:
@@ -76,13 +77,20 @@ class FunctionRanges:
             return facts
         if kind is StmtKind.EXPR:
             facts = self._visit_all(s.body, facts)
-            return self._roots_at(s.exprs, facts)
+            return self._roots_at(s.exprs, facts, s.line)
         if kind is StmtKind.DECL:
-            inits = [e for _, e in s.decls if e is not None]
-            facts = self._roots_at(inits, facts)
-            return _without(facts, {var for var, _ in s.decls})
+            for var, init in s.decls:
+                before = facts
+                if init is not None:
+                    facts = self._roots_at([init], facts)
+                facts = _without(facts, {var})
+                if init is not None:
+                    facts = _meet(facts, self._holds(var, init, before, s.line))
+            return facts
         if kind in _EXITS:
             self._roots_at(s.exprs, facts)
+            if kind is StmtKind.BREAK and self._breaks:
+                self._breaks[-1].append(facts)
             return None
         if kind is StmtKind.IF:
             return self._if(s, facts)
@@ -102,15 +110,32 @@ class FunctionRanges:
             facts = self._visit(child, facts)
         return facts
 
-    def _roots_at(self, exprs: list[Expr], facts: Facts) -> Facts:
+    def _roots_at(self, exprs: list[Expr], facts: Facts, line: int = 0) -> Facts:
         """Record the facts before each root; what it assigns is unknown after it
         (and within it: `x = x << 1` must not use a fact about the old x)."""
         for e in exprs:
             changed = _assigned_in(e)
             self._at[id(e)] = (e, _without(facts, changed) if changed else facts)
             self._roots.append(e)
-            facts = _without(facts, changed)
+            before, facts = facts, _without(facts, changed)
+            assigned = _strip(e)
+            while assigned.kind is Kind.BINARY and assigned.op == "=":  # `shift = type = 0`
+                var = _variable(assigned.children[0])
+                value = assigned.children[1]
+                if var is not None:
+                    facts = _meet(facts, self._holds(var.decl, value, before, line))
+                assigned = _strip(value)
         return facts
+
+    def _holds(self, var: int, value: Expr, before: Facts, line: int) -> Facts:
+        """var = value: what the value's range says about var afterwards."""
+        if var in self._escaped or not value.type.is_integer:
+            return {}
+        v = ValueAnalysis(before).visit(value)
+        t = value.type
+        if v.lo is None or (v.lo, v.hi) == (t.min, t.max) or not t.min <= v.lo <= v.hi <= t.max:
+            return {}
+        return {var: Fact(v.lo, v.hi, f"assignment on line {line}" if line else "assignment")}
 
     def _if(self, s: Stmt, facts: Facts) -> Facts | None:
         cond = s.exprs[0]
@@ -132,6 +157,8 @@ class FunctionRanges:
         var = _variable(cond)
         body = s.body[0]
         self._switches.append(base)
+        self._breaks.append([])
+        has_default = False
         try:
             if body.kind is not StmtKind.COMPOUND:
                 self._visit(body, None)
@@ -140,6 +167,7 @@ class FunctionRanges:
             for child in body.body:
                 if child.kind in (StmtKind.CASE, StmtKind.DEFAULT):
                     labels, inner = _labels(child)
+                    has_default = has_default or any(c.kind is StmtKind.DEFAULT for c in _chain(child))
                     entry = base
                     if var is not None and None not in labels and var.decl not in self._escaped:
                         lo, hi = min(lo for lo, _ in labels), max(hi for _, hi in labels)
@@ -147,9 +175,16 @@ class FunctionRanges:
                     current = self._visit(inner, entry if current is None else _join(current, entry))
                 else:
                     current = self._visit(child, current)
+            # After it: the ways out are the breaks, the end of the body, and (without
+            # a default label) no case matching.
+            ways = self._breaks[-1] + ([current] if current is not None else []) + ([] if has_default else [base])
+            after = ways[0] if ways else base
+            for way in ways[1:]:
+                after = _join(after, way)
+            return after
         finally:
             self._switches.pop()
-        return base  # after the switch: what held before it, less what it assigns
+            self._breaks.pop()
 
     def _loop(self, s: Stmt, facts: Facts) -> Facts:
         if s.init is not None:
@@ -168,7 +203,11 @@ class FunctionRanges:
             if s.kind is StmtKind.FOR:
                 inside = _meet(inside, self._counter(s, facts, in_body, why))
                 self._roots_at([s.exprs[1]], base)
-        self._visit(s.body[0], inside)
+        self._breaks.append([])  # a break in the loop leaves the loop, not an enclosing switch
+        try:
+            self._visit(s.body[0], inside)
+        finally:
+            self._breaks.pop()
         if s.kind is StmtKind.DO:
             self._roots_at(s.exprs, base)
         return base
@@ -255,9 +294,11 @@ class FunctionRanges:
             if e.op == ">>":
                 bits = k  # x >> k == 0: 0 <= x < 2**k
             else:
-                mask = k % (1 << domain.bits)
-                bits = (mask & -mask).bit_length() - 1 if mask else domain.bits
-                if mask >> bits != (1 << (domain.bits - bits)) - 1:
+                # The bits the variable can have: a promoted u16 has nothing above bit 15.
+                width = var.type.bits if not var.type.signed else domain.bits
+                mask = k % (1 << width)
+                bits = (mask & -mask).bit_length() - 1 if mask else width
+                if mask >> bits != (1 << (width - bits)) - 1:
                     return {}  # not every bit above is tested: `x & 0x100` == 0 says little
             return self._fact(var, domain, 0, (1 << bits) - 1, why)
         found = _view(e)
@@ -291,6 +332,12 @@ def _labels(s: Stmt) -> tuple[list[tuple[int, int] | None], Stmt]:
         labels.append(s.case_values if s.kind is StmtKind.CASE else None)
         s = s.body[0]
     return labels, s
+
+
+def _chain(s: Stmt):
+    while s.kind in (StmtKind.CASE, StmtKind.DEFAULT) and s.body:
+        yield s
+        s = s.body[0]
 
 
 def _strip(e: Expr) -> Expr:

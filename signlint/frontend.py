@@ -132,7 +132,7 @@ _STATEMENT_KINDS = {
 
 
 def _as_stmt(part) -> Stmt:
-    return part if isinstance(part, Stmt) else Stmt(StmtKind.EXPR, [part], [], 0)
+    return part if isinstance(part, Stmt) else Stmt(StmtKind.EXPR, [part], [], part.handle.location.line)
 
 
 def _shape(kind: StmtKind, parts: list, line: int) -> Stmt:
