@@ -50,6 +50,28 @@ def _shard_option(ctx, param, value: str | None) -> tuple[int, int] | None:
     return int(k), int(n)
 
 
+def _line_option(ctx, param, value: str | None) -> tuple[str, int] | None:
+    if value is None:
+        return None
+    path, colon, line = value.rpartition(":")
+    if not (colon and path and line.isdigit() and int(line) > 0):
+        raise click.BadParameter(f"'{value}' is not PATH:LINE (e.g. drivers/foo.c:120)", param_hint="--explain-silent")
+    if not os.path.isfile(path):
+        raise click.BadParameter(f"'{path}' is not a file", param_hint="--explain-silent")
+    return os.path.realpath(path), int(line)
+
+
+def _print_line_explanation(where: tuple[str, int], lines: list[str]) -> None:
+    shown = f"{display_path(where[0])}:{where[1]}"
+    if not lines:
+        click.echo(f"{shown}: explain: no shift, product or widening of a signed value on this line in the "
+                   f"analysed functions (is the file among the paths, and the line inside a function?)")
+        return
+    click.echo(f"{shown}: explain:")
+    for line in dict.fromkeys(lines):  # a header line seen from several TUs
+        click.echo(f"  {line}")
+
+
 def _codes(text: str, option: str) -> set[str]:
     codes = {c.strip().upper() for c in text.split(",") if c.strip()}
     if "ALL" in codes:
@@ -107,10 +129,14 @@ def cli() -> None:
 @click.option("--progress", "progress_mode", type=click.Choice(MODES), default="auto", show_default=True,
               help="Progress and summary on stderr: a live line on a terminal, plain lines in logs "
                    "(auto: only for 10 TUs or more).")
+@click.option("--explain", is_flag=True, help="Show with each finding the value ranges the analysis used, and why.")
+@click.option("--explain-silent", metavar="PATH:LINE", callback=_line_option,
+              help="Describe what the analysis saw on one line (shifts, products, widenings) and why it "
+                   "reported nothing there.")
 @click.pass_context
 def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, select, ignore, fix_, diff_, format_,
           output, diff_base, staged, baseline_file, update_baseline, show_unused_suppressions, statistics,
-          exit_zero, jobs, timeout, cache_dir, no_cache, shard, progress_mode) -> None:
+          exit_zero, jobs, timeout, cache_dir, no_cache, shard, progress_mode, explain, explain_silent) -> None:
     """Check C files and folders (*.c, *.h). Compiler arguments go after `--`."""
     if fix_ and diff_:
         raise click.UsageError("--fix and --diff cannot be used together")
@@ -129,9 +155,11 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
         targets = settings.filter_targets(discover(list(paths)))
         known = baselines.load(baseline_file, missing_ok=update_baseline) if baseline_file else None
         changed = changes.changed_lines(diff_base, staged=staged) if diff_base else None
-        engine = Engine(Options(settings.rules, settings.extra_args, settings.compile_commands))
+        engine = Engine(Options(settings.rules, settings.extra_args, settings.compile_commands, explain,
+                                explain_silent))
         jobs = default_jobs() if jobs is None else jobs
-        cache = None if no_cache else Cache(cache_dir or default_folder(), settings.rules)
+        # Cached results carry no explanations: explaining means analysing again.
+        cache = None if no_cache or explain or explain_silent else Cache(cache_dir or default_folder(), settings.rules)
         progress = Progress(progress_mode, jobs=jobs)
         report = engine.run(targets, RunOptions(jobs, timeout or None, cache, shard, progress))
     except (InputError, DatabaseError, FrontendError, configuration.ConfigError, baselines.BaselineError,
@@ -143,6 +171,8 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
         click.echo(f"signlint: warning: {cache.warning}", err=True)
     for error in report.internal_errors:
         click.echo(f"signlint: error: {error}; please report this", err=True)
+    if explain_silent:
+        _print_line_explanation(explain_silent, report.explanations)
 
     # What to report: config filters, inline suppressions, the baseline, changed lines.
     findings = settings.filter(report.findings, named=targets.files)

@@ -197,22 +197,29 @@ class FunctionRanges:
             cond = s.exprs[0]
             self._roots_at([cond], base)
             in_body = _assigned(s.body[0])
-            # The condition holds at the top of the body for what only the step changes.
-            held = {v: f for v, f in self._condition(cond, True, why).items() if v not in in_body}
+            # The condition has just held at the top of the body (about the values it
+            # read: not about a variable it changes itself, `while (n-- > 0)`).
+            in_cond = _assigned_in(cond)
+            held = {v: f for v, f in self._condition(cond, True, why).items() if v not in in_cond}
             inside = _meet(inside, held)
             if s.kind is StmtKind.FOR:
-                inside = _meet(inside, self._counter(s, facts, in_body, why))
+                inside = _meet(inside, self._counter(s, in_body, why))
                 self._roots_at([s.exprs[1]], base)
         self._breaks.append([])  # a break in the loop leaves the loop, not an enclosing switch
         try:
             self._visit(s.body[0], inside)
         finally:
-            self._breaks.pop()
+            breaks = self._breaks.pop()
+        cond = s.exprs[0]
         if s.kind is StmtKind.DO:
-            self._roots_at(s.exprs, base)
-        return base
+            self._roots_at([cond], base)
+        if breaks:
+            return base
+        # The only way out (but a goto or return) is the condition turning false.
+        in_cond = _assigned_in(cond)
+        return _meet(base, {v: f for v, f in self._condition(cond, False, why).items() if v not in in_cond})
 
-    def _counter(self, s: Stmt, before: Facts, in_body: set[int], why: str) -> Facts:
+    def _counter(self, s: Stmt, in_body: set[int], why: str) -> Facts:
         """`for (i = a; ...; i++)`: i never goes below a (or above a for i--), as
         long as only the step changes it."""
         step = _strip(s.exprs[1])

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from . import compdb
 from .checks import RULES
 from .context import Surroundings
+from .explain import line_report, ranges_used
 from .files import Targets
 from .finding import Finding
 from .frontend import FrontendError, TranslationUnit
@@ -36,6 +37,8 @@ class Options:
     rules: frozenset[str]  # rule codes to run
     extra_args: list[str] = field(default_factory=list)  # after `--` on the command line
     compile_commands: str | None = None  # -p: a database file or folder
+    explain: bool = False  # attach the ranges used to each finding (Finding.explanation)
+    explain_line: tuple[str, int] | None = None  # (real path, line): describe what the analysis saw there
 
 
 @dataclass
@@ -50,6 +53,7 @@ class Report:
     failed: int = 0  # TUs without a result: libclang failed, crashed or timed out, or an internal error
     functions_skipped: int = 0  # header function walks skipped (already analysed in the run)
     worker_rss: dict[int, int] = field(default_factory=dict)  # worker number -> peak RSS in bytes
+    explanations: list[str] = field(default_factory=list)  # --explain-silent: what was seen on the line
 
 
 Key = tuple[str, int, str]  # a top-level declaration outside its TU's main file: (real path, offset, name)
@@ -63,6 +67,7 @@ class UnitResult:
     unknown_arguments: list[str] = field(default_factory=list)
     functions_analysed: list[Key] = field(default_factory=list)  # header declarations walked here
     functions_skipped: list[Key] = field(default_factory=list)  # ... not walked: analysed in another TU
+    explanations: list[str] = field(default_factory=list)  # --explain-silent
 
 
 @dataclass
@@ -158,28 +163,40 @@ class Engine:
 
         helpers = Summaries(tu)
         surroundings = Surroundings(tu)
+        explain, explain_line = self.options.explain, self.options.explain_line
+        explanations: list[str] = []
         try:
             for root in tu.roots(wanted, once if seen is not None else None):
                 analysis = ValueAnalysis(helpers=helpers)
                 analysis.run(root.expr)
-                if not (analysis.widenings or analysis.char_uses or analysis.sign_shifts):
+                expr = root.expr
+                looked_at = explain_line is not None and _covers(tu, expr, explain_line)
+                if not (analysis.widenings or analysis.char_uses or analysis.sign_shifts or looked_at):
                     continue
                 # A candidate: read it again with what the code around it proves.
-                refined = surroundings.refine(root.scope, root.expr)
+                refined = surroundings.refine(root.scope, expr)
                 if refined is not None and refined[1]:
+                    expr = refined[0]
                     analysis = ValueAnalysis(refined[1], helpers=helpers)
-                    analysis.run(refined[0])
+                    analysis.run(expr)
+                if looked_at:
+                    explanations.extend(line_report(expr, analysis, source))
                 for rule in rules:
                     for finding in rule.check(analysis.widenings, analysis, source, root.function):
                         placed = _place(finding, wanted)
-                        if placed is not None:
-                            findings.append(replace(placed, unit=path))
+                        if placed is None:
+                            continue
+                        if explain:
+                            placed = replace(placed, explanation=tuple(ranges_used(expr, analysis, source,
+                                                                                   _extent(finding))))
+                        findings.append(replace(placed, unit=path))
         except BaseException:
             if seen is not None:
                 seen.difference_update(walked)  # not analysed after all: let another TU do it
             raise
         errors = [d.text for d in tu.errors()]
-        return UnitResult(findings, errors, tu.included_files(), tu.unknown_arguments(), walked, skipped)
+        return UnitResult(findings, errors, tu.included_files(), tu.unknown_arguments(), walked, skipped,
+                          explanations)
 
     def analyze_unit(self, path: str, wanted) -> UnitOutcome:
         """analyze(), with a failure turned into the message to show."""
@@ -318,6 +335,7 @@ class _Batch:
                 report.warnings.append(f"{display_path(outcome.path)}: parse errors, results may be incomplete: "
                                        f"{result.errors[0]}")
             merge(seen, result.findings)
+            report.explanations.extend(result.explanations)
         # Notes of a finding seen in several TUs, in one order whatever the TU order.
         report.findings = sorted((_sorted_notes(f) for f in seen.values()),
                                  key=lambda f: (f.position.path, f.position.offset, f.rule))
@@ -365,6 +383,19 @@ def merge(seen: dict[tuple, Finding], findings: Iterable[Finding]) -> None:
             notes = first.notes + tuple(n for n in finding.notes if n not in first.notes)
             keep = finding if (finding.function, finding.message) < (first.function, first.message) else first
             seen[finding.key] = replace(keep, notes=notes)
+
+
+def _covers(tu: TranslationUnit, expr, where: tuple[str, int]) -> bool:
+    """Is expr (as its macros are used) on the line where = (real path, line)?"""
+    begin, end = tu.expansion_range(expr)
+    return begin.path == where[0] and begin.line <= where[1] <= end.line
+
+
+def _extent(finding: Finding) -> tuple[str, int, int] | None:
+    """Where the flagged expression is spelled, when known."""
+    if finding.end is None:
+        return None
+    return finding.position.path, finding.position.offset, finding.end.offset
 
 
 def _place(finding: Finding, wanted) -> Finding | None:

@@ -42,6 +42,7 @@ class Finding:
     notes: tuple[Note, ...] = field(default=())
     unit: str = ""  # the file parsed to find it (a header's finding comes from a .c file)
     snippet: str = ""  # the flagged expression as written, white space folded (for fingerprints)
+    explanation: tuple[str, ...] = ()  # with --explain: the ranges the analysis used ('b in [0, 0xff] (...)')
 
     @property
     def key(self) -> tuple[str, str, int]:

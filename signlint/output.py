@@ -66,6 +66,7 @@ def format_text(findings: Iterable[Finding]) -> str:
             out.append(f"    fix: {f.fix.description}{shown}{manual}")
         for note in f.notes:
             out.append(f"{_where(note.position)}: note: {note.message}")
+        out.extend(f"    range: {line}" for line in f.explanation)
     return "\n".join(out) + ("\n" if out else "")
 
 
@@ -89,6 +90,7 @@ def as_dict(f: Finding) -> dict:
         },
         "notes": [{"path": display_path(n.position.path), "line": n.position.line, "column": n.position.column,
                    "message": n.message} for n in f.notes],
+        **({"explanation": list(f.explanation)} if f.explanation else {}),
     }
 
 

@@ -1,0 +1,133 @@
+"""Ranges from the code around an expression (signlint/context.py, helpers.py),
+pyflakes style: each snippet reads like the code, and the expected findings
+are (line, rule) counted from its first line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import run_cli
+
+FLAGGED = [(1, "SL001")]
+
+
+@pytest.fixture
+def lint(lint):
+    return lambda code, *args: lint(code, *args, rules={"SL001", "SL002"})
+
+
+# Each proves the shifted value small on every path that reaches the shift.
+@pytest.mark.parametrize("code", [
+    "u64 f(u8 b) { if (b > 0x7f) return 0; return b << 24; }",
+    "u64 f(u8 b) { if (b >= 0x80) return 0; return b << 24; }",
+    "u64 f(u8 b) { if (0x7f < b) return 0; return b << 24; }",                   # constant on the left
+    "u64 f(u8 b) { if (b < 0x80) return b << 24; return 0; }",                   # the then branch
+    "u64 f(u8 b) { if (b >= 0x80) return 0; else return b << 24; }",             # the else branch
+    "u64 f(u8 b) { u64 r = 0; if (b > 0x7f) goto out; r = b << 24; out: return r; }",
+    "u64 f(u8 b, int y) { if (b > 0x7f || y) return 0; return b << 24; }",       # || false: both false
+    "u64 f(u8 b) { if (!(b <= 0x7f)) return 0; return b << 24; }",
+    "u64 f(u8 b) { if (b >> 7) return 0; return b << 24; }",
+    "u64 f(u16 h) { if (h & 0xff80) return 0; return h << 24; }",
+    "u64 f(u16 h) { if ((h & ~0x7f) != 0) return 0; return h << 24; }",
+    "u64 f(int n, u8 b) { if (n < 0 || n > 16) return 0; return b << n; }",
+    "u64 f(int n, u8 b) { if (n >= 17u) return 0; return b << n; }",             # negative n is rejected too
+    "u64 f(u8 b) { while (b > 0x7f) b >>= 1; return b << 24; }",                # the loop ends when b <= 0x7f
+    "u64 f(const u8 *p, int n) { u64 s = 0; for (int i = 0; i < n; i++) { u8 c = p[i]; "
+    "if (c & 0x80) continue; s += c << 24; } return s; }",
+    "u64 f(u8 b, int k) { switch (k) { case 0: case 8: case 16: return b << k; } return 0; }",
+    "u64 f(u8 b, int k) { switch (k) { case 1 ... 7: return b << (k + 16); default: return 0; } }",
+    "u64 f(u8 b, int t) { int s; switch (t) { case 1: s = 3; break; default: s = 0; break; } return b << s; }",
+    "u64 f(const u16 *h) { u64 r = 0; for (int i = 0; i < 2; i++) r |= h[i] << (8 * i); return r; }",
+    "u64 f(u8 b) { u64 r = 0; for (int i = 16; i >= 0; i -= 8) r |= b << i; return r; }",
+    "u64 f(u16 x) { unsigned k = x & 7; return 1 << (k + 20); }",               # an assignment bounds k
+    "u64 f(u16 x) { unsigned k; k = x & 7; return 1 << (k + 20); }",
+    "enum e { A, B, C }; u64 f(enum e v) { return 1 << (v + 27); }",            # enumerators 0..2: at most 3
+    "u64 f(u8 b) { while (b < 0x80) { u64 r = b << 24; b = r; } return 0; }",   # the condition just held
+    "u64 f(u8 b) { if (b > 0x7f) b = 0; return b << 24; }",                     # both paths: b <= 0x7f
+    "unsigned long f(u16 r, u16 s) { if (s < 512 || s > 4096) return 0; return r * s; }",
+])
+def test_silent(lint, code):
+    assert lint(code) == []
+
+
+# Each still lets a bad value reach the widening.
+@pytest.mark.parametrize("code", [
+    "u64 f(u16 x) { if (x > 0xff) return 0; return x << 24; }",                  # 0x80..0xff pass the guard
+    "u64 f(u8 b, int y) { if (b > 0x7f && y) return 0; return b << 24; }",       # && false: either one
+    "u64 f(u8 b) { if (b > 0x7f) b = 0xff; return b << 16 << 8; }",
+    "u64 f(u16 x) { if (x > 0x7f) return 0; x = x * 4; return x << 24; }",      # assigned after the guard
+    "void g(u16 *); u64 f(u16 x) { if (x > 0x7f) return 0; g(&x); return x << 24; }",  # its address escapes
+    "u64 f(u8 b) { if (b > 0x7f) goto out; again: return b << 24; out: goto again; }",  # a label: any path
+    "u64 f(u8 b, int s) { if (s) { if (b > 0x7f) return 0; } return b << 24; }",
+    "u64 f(u16 h, int n) { u64 r = 0; if (h > 0x7f) return 0; while (n--) { r |= h << 24; h <<= 1; } return r; }",
+    "u64 f(u8 b, int k) { switch (k) { case 8: case 24: return b << k; } return 0; }",
+    "u64 f(u8 b) { while (b > 0x7f) { if (b == 0xff) break; b >>= 1; } return b << 24; }",  # a break: b may be 0xff
+    "u64 f(u8 b, int k) { switch (k) { case 8: b = 0xff; default: return b << k; } }",  # default: any k
+    "u64 f(const u16 *h) { u64 r = 0; for (int i = 0; i < 4; i++) r |= h[i] << (8 * i); return r; }",
+    "u64 f(const u16 *h) { u64 r = 0; for (int i = 0; i < 2; i++) { i += 2; r |= h[0] << (8 * i); } return r; }",
+    "enum e { A, B, C, D, E }; u64 f(enum e v) { return 1 << (v + 27); }",       # enumerators 0..4: bits 0..7
+    "unsigned long f(u16 w, u16 h) { if (h > 0x9000) return 0; return w * h; }",
+])
+def test_kept(lint, code):
+    got = lint(code)
+    assert len(got) == 1 and got[0][1] in ("SL001", "SL002"), got
+
+
+def test_helper_result_widened_at_the_call(lint):
+    code = ("static inline int get_hi(const u8 *p) { return p[0] << 24; }\n"
+            "u64 f(const u8 *p) { return get_hi(p); }")
+    assert lint(code) == [(2, "SL001")]
+
+
+@pytest.mark.parametrize("code", [
+    "static inline int get_hi(const u8 *p) { return p[0] << 16; }\nu64 f(const u8 *p) { return get_hi(p); }",
+    "static inline u32 get_hi(const u8 *p) { return p[0] << 24; }\nu64 f(const u8 *p) { return get_hi(p); }",
+    "static inline int get_hi(const u8 *p) { return p[0] << 24; }\ns64 f(const u8 *p) { return get_hi(p); }",
+    "static inline int get_hi(const u8 *p) { return p[0] << 24; }\nu32 f(const u8 *p) { return get_hi(p); }",
+    "static inline int lo(u8 b) { if (b > 0x7f) return 0; return b << 24; }\nu64 f(u8 b) { return lo(b); }",
+])
+def test_helper_results_that_cannot_show(lint, code):
+    assert lint(code) == []
+
+
+def test_helper_fix_changes_its_result_type(tmp_path):
+    path = tmp_path / "helper.c"
+    path.write_text("typedef unsigned char u8;\ntypedef unsigned long long u64;\n"
+                    "static inline int get_hi(const u8 *p) { return p[0] << 24; }\n"
+                    "u64 f(const u8 *p) { return get_hi(p); }\nu64 g(const u8 *p) { return get_hi(p) | 1; }\n")
+    done = run_cli("check", "--fix", str(path))
+    assert done.returncode == 0, done.stderr
+    text = path.read_text()
+    assert "static inline unsigned int get_hi(const u8 *p)" in text and "int get_hi" not in text.replace(
+        "unsigned int get_hi", "")
+    assert run_cli("check", str(path)).returncode == 0
+
+
+def test_explain_lists_the_ranges_used(tmp_path):
+    path = tmp_path / "guard.c"
+    path.write_text("typedef unsigned short u16;\ntypedef unsigned long long u64;\n"
+                    "u64 f(u16 x)\n{\n\tif (x > 0xff)\n\t\treturn 0;\n\treturn x << 24;\n}\n")
+    done = run_cli("check", "--explain", "--format", "json", str(path))
+    finding = json.loads(done.stdout)["findings"][0]
+    assert finding["explanation"] == ["'x' in [0, 0xff] (guard on line 5)"]
+    assert "range: 'x' in [0, 0xff] (guard on line 5)" in run_cli("check", "--explain", str(path)).stdout
+
+
+def test_explain_silent_says_why_a_line_is_clean(tmp_path):
+    path = tmp_path / "guard.c"
+    path.write_text("typedef unsigned char u8;\ntypedef unsigned long long u64;\n"
+                    "u64 f(u8 b)\n{\n\tif (b > 0x7f)\n\t\treturn 0;\n\treturn b << 24;\n}\n")
+    done = run_cli("check", "--explain-silent", f"{path}:7", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "'b << 24' in [0, 0x7f000000]: never negative: bit 31 is never set" in done.stdout
+    assert "from: 'b' in [0, 0x7f] (guard on line 5)" in done.stdout
+    nothing = run_cli("check", "--explain-silent", f"{path}:5", str(path))
+    assert "no shift, product or widening" in nothing.stdout
+
+
+def test_explain_silent_rejects_a_bad_location(tmp_path):
+    path = tmp_path / "a.c"
+    path.write_text("int x;\n")
+    done = run_cli("check", "--explain-silent", "a.c", str(path))
+    assert done.returncode == 2 and "PATH:LINE" in done.stderr and "Traceback" not in done.stderr
