@@ -173,23 +173,27 @@ class Engine:
                 looked_at = explain_line is not None and _covers(tu, expr, explain_line)
                 if not (analysis.widenings or analysis.char_uses or analysis.sign_shifts or looked_at):
                     continue
-                # A candidate: read it again with what the code around it proves.
-                refined = surroundings.refine(root.scope, expr)
-                if refined is not None and refined[1]:
-                    expr = refined[0]
-                    analysis = ValueAnalysis(refined[1], helpers=helpers)
-                    analysis.run(expr)
+                found = [f for rule in rules for f in rule.check(analysis.widenings, analysis, source, root.function)]
+                if found or looked_at:
+                    # Read it again with what the code around it proves (a guard, a case,
+                    # a loop): only here, as that reading costs a walk of the function.
+                    refined = surroundings.refine(root.scope, expr)
+                    if refined is not None and refined[1]:
+                        expr = refined[0]
+                        analysis = ValueAnalysis(refined[1], helpers=helpers)
+                        analysis.run(expr)
+                        found = [f for rule in rules
+                                 for f in rule.check(analysis.widenings, analysis, source, root.function)]
                 if looked_at:
                     explanations.extend(line_report(expr, analysis, source))
-                for rule in rules:
-                    for finding in rule.check(analysis.widenings, analysis, source, root.function):
-                        placed = _place(finding, wanted)
-                        if placed is None:
-                            continue
-                        if explain:
-                            placed = replace(placed, explanation=tuple(ranges_used(expr, analysis, source,
-                                                                                   _extent(finding))))
-                        findings.append(replace(placed, unit=path))
+                for finding in found:
+                    placed = _place(finding, wanted)
+                    if placed is None:
+                        continue
+                    if explain:
+                        placed = replace(placed, explanation=tuple(ranges_used(expr, analysis, source,
+                                                                               _extent(finding))))
+                    findings.append(replace(placed, unit=path))
         except BaseException:
             if seen is not None:
                 seen.difference_update(walked)  # not analysed after all: let another TU do it
