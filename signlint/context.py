@@ -44,6 +44,7 @@ class FunctionRanges:
 
     def __init__(self, body: Stmt) -> None:
         self._at: dict[int, tuple[Expr, Facts]] = {}  # id(root) -> (root, facts before it)
+        self._scoped: dict[int, dict[int, Facts]] = {}  # id(root) -> facts inside its branches
         self._roots: list[Expr] = []
         self._escaped = _address_taken(body)
         self._switches: list[Facts] = []  # facts at the head of each enclosing switch
@@ -55,6 +56,34 @@ class FunctionRanges:
 
     def facts_at(self, root: Expr) -> Facts:
         return self._at[id(root)][1]
+
+    def scoped_at(self, root: Expr) -> dict[int, Facts]:
+        """Facts for subexpressions of root that only run when a condition holds:
+        the branches of `c ? a : b`, the right side of `&&` and `||` (id -> Facts)."""
+        found = self._scoped.get(id(root))
+        if found is None:
+            found = self._scoped[id(root)] = self._branches(root, self.facts_at(root))
+        return found
+
+    def _branches(self, root: Expr, facts: Facts) -> dict[int, Facts]:
+        out: dict[int, Facts] = {}
+        work = [(root, facts)]
+        while work:
+            e, held = work.pop()
+            inner = [(c, held) for c in e.children]
+            if e.kind is Kind.CONDITIONAL and len(e.children) == 3:
+                cond, then, otherwise = e.children
+                why = "condition of '?:'"
+                inner[1] = (then, _meet(held, self._condition(cond, True, why)))
+                inner[2] = (otherwise, _meet(held, self._condition(cond, False, why)))
+            elif e.kind is Kind.BINARY and e.op in ("&&", "||") and len(e.children) == 2:
+                left, right = e.children
+                inner[1] = (right, _meet(held, self._condition(left, e.op == "&&", f"left side of '{e.op}'")))
+            for child, child_facts in inner:
+                if child_facts is not held:
+                    out[id(child)] = child_facts
+                work.append((child, child_facts))
+        return out
 
     # -- statements ---------------------------------------------------------
 
@@ -500,9 +529,10 @@ class Surroundings:
         self._tu = tu
         self._functions: dict[int, tuple[object, dict[int, Expr], FunctionRanges | None]] = {}
 
-    def refine(self, scope, root: Expr) -> tuple[Expr, Facts] | None:
-        """The root as read with its function's statements, and the facts that hold
-        before it; None when nothing is known (file scope, an unreadable body)."""
+    def refine(self, scope, root: Expr) -> tuple[Expr, Facts, dict[int, Facts]] | None:
+        """The root as read with its function's statements, the facts that hold
+        before it and inside its branches (FunctionRanges.scoped_at); None when
+        nothing is known (file scope, an unreadable body)."""
         if scope is None:
             return None
         key = self._tu.scope_key(scope)
@@ -516,4 +546,4 @@ class Surroundings:
         same = roots.get(self._tu.root_key(root))
         if same is None or ranges is None:
             return None
-        return same, ranges.facts_at(same)
+        return same, ranges.facts_at(same), ranges.scoped_at(same)

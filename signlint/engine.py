@@ -178,9 +178,9 @@ class Engine:
                     # Read it again with what the code around it proves (a guard, a case,
                     # a loop): only here, as that reading costs a walk of the function.
                     refined = surroundings.refine(root.scope, expr)
-                    if refined is not None and refined[1]:
-                        expr = refined[0]
-                        analysis = ValueAnalysis(refined[1], helpers=helpers)
+                    if refined is not None and (refined[1] or refined[2]):
+                        expr, facts, scoped = refined
+                        analysis = ValueAnalysis(facts, helpers=helpers, scoped=scoped)
                         analysis.run(expr)
                         found = [f for rule in rules
                                  for f in rule.check(analysis.widenings, analysis, source, root.function)]

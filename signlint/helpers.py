@@ -70,7 +70,7 @@ class Summaries:
             t = value.type
             if not (t.is_integer and t.signed and t.bits == 32):
                 return None  # only an int result can be negative by a shift and then widened by the caller
-            analysis = ValueAnalysis(ranges.facts_at(value), helpers=self)
+            analysis = ValueAnalysis(ranges.facts_at(value), helpers=self, scoped=ranges.scoped_at(value))
             result = analysis.visit(value)
             shifts.extend(o for o in result.taint if o.kind is Kind.BINARY and o.op == "<<")
             shifts.extend(s for o in result.taint if o.kind is Kind.CALL and id(o) in analysis.calls

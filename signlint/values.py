@@ -101,11 +101,14 @@ class ValueAnalysis:
     """Computes Values bottom-up over one expression tree and collects the
     widenings that are observable (committed)."""
 
-    def __init__(self, facts: dict | None = None, helpers=None) -> None:
+    def __init__(self, facts: dict | None = None, helpers=None, scoped: dict | None = None) -> None:
         """facts: what the code around the expression proves about its variables
-        (context.Facts, keyed by Expr.decl). helpers: a function from a call to
-        the origins that can make its int result negative (helpers.Summaries)."""
+        (context.Facts, keyed by Expr.decl); scoped: the facts that hold instead
+        inside some subexpressions (id(expr) -> Facts: the branches of `x < 8 ? 1 << x : 0`).
+        helpers: a function from a call to the origins that can make its int
+        result negative (helpers.Summaries)."""
         self.facts = facts or {}
+        self.scoped = scoped or {}
         self.helpers = helpers
         self.facts_used: dict[int, tuple[Expr, object]] = {}  # id(variable read) -> (it, the Fact used)
         self.calls: dict[int, object] = {}  # id(call) -> its helpers.Helper, for calls whose int result is widened
@@ -126,19 +129,22 @@ class ValueAnalysis:
     def visit(self, root: Expr) -> Value:
         """Post-order, without recursion: kernel macro expansions nest thousands deep."""
         done: list[Value] = []
-        work: list[tuple[Expr, bool]] = [(root, False)]
+        outer = self.facts
+        work: list[tuple[Expr, bool, dict]] = [(root, False, self.scoped.get(id(root), outer))]
         while work:
-            e, ready = work.pop()
+            e, ready, facts = work.pop()
             if not ready:
-                work.append((e, True))
-                work.extend((c, False) for c in reversed(e.children))
+                work.append((e, True, facts))
+                work.extend((c, False, self.scoped.get(id(c), facts)) for c in reversed(e.children))
                 continue
             n = len(e.children)
             kids = done[len(done) - n :] if n else []
             del done[len(done) - n :]
+            self.facts = facts
             value = self._transfer(e, kids)
             self.values[id(e)] = value
             done.append(value)
+        self.facts = outer
         return done[0]
 
     # -- transfer functions ---------------------------------------------------

@@ -46,6 +46,10 @@ def lint(lint):
     "u64 f(u8 b) { while (b < 0x80) { u64 r = b << 24; b = r; } return 0; }",   # the condition just held
     "u64 f(u8 b) { if (b > 0x7f) b = 0; return b << 24; }",                     # both paths: b <= 0x7f
     "unsigned long f(u16 r, u16 s) { if (s < 512 || s > 4096) return 0; return r * s; }",
+    "u64 f(int n) { return n < 31 ? 1 << n : 0; }",                              # the branch of a '?:'
+    "u64 f(int n) { return n >= 31 ? 0 : 1 << n; }",
+    "u64 f(int n, u64 x) { return n < 31 && (x & (1 << n)); }",                  # the right side of '&&'
+    "u64 f(int n, u64 x) { return n > 30 || (x & (1 << n)); }",
 ])
 def test_silent(lint, code):
     assert lint(code) == []
@@ -68,6 +72,7 @@ def test_silent(lint, code):
     "u64 f(const u16 *h) { u64 r = 0; for (int i = 0; i < 2; i++) { i += 2; r |= h[0] << (8 * i); } return r; }",
     "enum e { A, B, C, D, E }; u64 f(enum e v) { return 1 << (v + 27); }",       # enumerators 0..4: bits 0..7
     "unsigned long f(u16 w, u16 h) { if (h > 0x9000) return 0; return w * h; }",
+    "u64 f(int n) { return n < 32 ? 1 << n : 0; }",
 ])
 def test_kept(lint, code):
     got = lint(code)
