@@ -338,7 +338,11 @@ def gen_function(rng: random.Random, name: str) -> Function:
         expr = b.expr(rng.randint(1, 3))
         if b.slots or rng.random() < 0.2:  # mostly no constant expressions
             break
-    kind = _pick(rng, SINK_KINDS)
+    return Function(name, expr, pick_sink(rng), by_pointer=rng.random() < 0.6)
+
+
+def pick_sink(rng: random.Random, kinds=SINK_KINDS) -> Sink:
+    kind = _pick(rng, kinds)
     if kind == "compare":
         sink = Sink(kind, _pick(rng, COMPARE_TYPES), swap=rng.random() < 0.3)
     elif kind == "compound":
@@ -351,7 +355,7 @@ def gen_function(rng: random.Random, name: str) -> Function:
         sink = Sink(kind, t, op, rng.choice(inits))
     else:
         sink = Sink(kind, _pick(rng, SINK_TYPES))
-    return Function(name, expr, sink, by_pointer=rng.random() < 0.6)
+    return sink
 
 
 # -- input vectors ---------------------------------------------------------------
@@ -364,6 +368,10 @@ def slot_values(slot: Slot, extra: list[int]) -> list[int]:
     vals = {v & m for v in BOUNDARY} | {m, 1 << (slot.width - 1)} | {v & m for v in extra}
     if slot.width > 32:
         vals |= {v & m for v in (1 << 32, 0xFFFFFFFF00000000, 0x8000000080000000)}
+    if slot.narrowed:  # a guard lets lo..hi through: those, and the values just outside it
+        lo, top = slot.lo, slot.top
+        vals = {v for v in vals if lo <= slot.declared.wrap(v) <= top}
+        vals |= {v & m for v in (lo, lo + 1, top - 1, top, lo - 1, top + 1, *slot.hints)}
     return sorted(vals)
 
 
@@ -464,6 +472,9 @@ def _const(text: str):
 
 
 def expr_ast(node: Node, by_pointer: bool = True):
+    render = getattr(node, "render_ast", None)
+    if render is not None:  # a shift by a variable count, a loop's buf[i] (oracle/context.py)
+        return render(lambda kid: expr_ast(kid, by_pointer))
     if isinstance(node, Var):
         s = node.slot
         if s.kind in ("buf", "cbuf"):
@@ -614,7 +625,8 @@ def assemble(seed: int, functions: list[Function]) -> Program:
             text = gen.visit(c_ast.FileAST([st]))
             parts.append(text)
             line += text.count("\n")
-        text = gen.visit(c_ast.FileAST([function_ast(fn)]))
+        render = getattr(fn, "render_text", None)  # guarded, switch and loop shapes (oracle/context.py)
+        text = render() if render is not None else gen.visit(c_ast.FileAST([function_ast(fn)]))
         parts.append(text)
         ranges.append((line, line + text.rstrip("\n").count("\n")))
         line += text.count("\n")

@@ -130,6 +130,19 @@ class Slot:
     declared: CType  # the declared type (a bit-field's declared type, e.g. unsigned long)
     width: int  # value bits: 8, 16, 32, 64 or the bit-field width
     bitfield: bool = False
+    # A guard before the expression (oracle/context.py) lets only lo..hi reach it (as
+    # the declared type reads them); hints: other values worth feeding (case labels).
+    lo: int = 0
+    hi: int | None = None
+    hints: tuple[int, ...] = ()
+
+    @property
+    def narrowed(self) -> bool:
+        return self.hi is not None or self.lo != 0
+
+    @property
+    def top(self) -> int:
+        return self.umask if self.hi is None else self.hi
 
     @property
     def type(self) -> CType:
@@ -178,6 +191,8 @@ class Var(Node):
             self.crange, self.dirty = (t.min, t.max), t.bits
         else:
             self.crange, self.dirty = (0, slot.umask), CLEAN
+            if slot.narrowed:  # only the values a guard lets through reach the expression
+                self.mask, self.lo, self.crange = _ones(slot.top.bit_length()), slot.lo, (slot.lo, slot.top)
 
     def with_kids(self, kids):
         return self

@@ -31,7 +31,7 @@ import tempfile
 from dataclasses import dataclass, field, replace
 
 from .gen import Program, assemble, degenerate, expected, generate, make_vectors, render_expr
-from .model import SITE_RULES, U8, U64, Cond, Function, Node, Sink, Slot, Var, c_fn, problems, walk
+from .model import SITE_RULES, U8, U64, Cond, Function, Node, Sink, Slot, Var, problems, walk
 
 VERDICTS = ("agree-bug", "agree-ok", "false-positive", "miss")
 DISAGREEMENTS = ("false-positive", "miss")
@@ -305,13 +305,13 @@ def _check(prog: Program, workdir: str, sanitize: bool, o2: bool, run_gcc: bool,
 
 
 def _model_ub(fn: Function) -> list[set[str]]:
-    """Per input: the kinds of undefined behaviour the model of C meets."""
-    ub: set = set()
-    f = c_fn(fn.expr, False, ub)
+    """Per input: the kinds of undefined behaviour the model of C meets (through the
+    function's evaluators: a guarded function does not evaluate what its guard stops)."""
+    _, c, _, ub = fn.evaluators()
     out = []
     for env in fn.vectors:
         ub.clear()
-        f(env)
+        c(env)
         out.append({kind for kind, _ in ub})
     return out
 
@@ -329,14 +329,19 @@ def _struct_lines(lines: list[str], name: str, before: int) -> list[str]:
 
 
 def run_one(args) -> ProgramResult:
-    seed, count, sanitize, o2, rules = args
+    seed, count, sanitize, o2, rules, *more = args
+    if more and more[0]:  # context: the share of guarded, switch and loop functions (oracle/context.py)
+        from .context import generate_context
+
+        return check_program(generate_context(seed, count, more[0]), sanitize=sanitize, o2=o2, rules=rules)
     return check_program(generate(seed, count), sanitize=sanitize, o2=o2, rules=rules)
 
 
 def run_seeds(seeds, count: int = 8, jobs: int = 1, sanitize: bool = True, o2: bool = True,
-              rules: tuple[str, ...] = ALL_RULES):
-    """Yield a ProgramResult per seed (in order)."""
-    work = [(s, count, sanitize, o2, tuple(rules)) for s in seeds]
+              rules: tuple[str, ...] = ALL_RULES, context: float = 0.0):
+    """Yield a ProgramResult per seed (in order). context > 0: programs of oracle/context.py,
+    that share of their functions guarded, switch-cased or looped."""
+    work = [(s, count, sanitize, o2, tuple(rules), context) for s in seeds]
     if jobs <= 1:
         for w in work:
             yield run_one(w)

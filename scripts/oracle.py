@@ -6,6 +6,8 @@ signlint's verdicts, rule by rule, with what execution showed.
     scripts/oracle.py --count 2000 --seed 1 --jobs 2
     scripts/oracle.py --count 1 --seed 1183 --program     # one program, printed whole
     scripts/oracle.py --count 500 --rules SL001,SL002,SL003  # signlint with the default rules only
+    scripts/oracle.py --context --count 1000 --seed 500000   # guarded, switch-cased and looped functions
+    scripts/oracle.py --context-mix 0.3 --count 500          # 30% of the functions of that kind
 
 Program i uses seed S + i; a failing seed reproduces with --count 1 --seed <it>.
 Exit status: 0 when signlint agrees everywhere and the harness is consistent, 1 otherwise.
@@ -23,7 +25,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from oracle import gen  # noqa: E402
-from oracle.run import ALL_RULES, VERDICTS, have_gcc, pattern, reduce, run_seeds  # noqa: E402
+from oracle.context import pattern as context_pattern  # noqa: E402
+from oracle.context import reduce  # noqa: E402  (run.reduce for plain functions)
+from oracle.run import ALL_RULES, VERDICTS, have_gcc, run_seeds  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -44,11 +48,17 @@ def main(argv=None) -> int:
                     help="stop after S seconds and report the programs done")
     ap.add_argument("--rules", default=",".join(ALL_RULES), help="rules signlint runs with (default: all)")
     ap.add_argument("--json", metavar="FILE", help="write one record per function")
+    ap.add_argument("--context", action="store_true",
+                    help="generate functions with code around the expression (oracle/context.py): guards, "
+                         "switch cases, shift counts bounded by them, loop counters, helpers")
+    ap.add_argument("--context-mix", type=float, default=0.0, metavar="R",
+                    help="like --context, for a share R of the functions (the others as without it)")
     args = ap.parse_args(argv)
     if not have_gcc():
         print("gcc not found", file=sys.stderr)
         return 2
     gen.GENERATE_DEGENERATE = args.degenerate
+    context = 1.0 if args.context else args.context_mix
 
     rules = tuple(r.strip().upper() for r in args.rules.split(",") if r.strip())
     unknown = set(rules) - set(ALL_RULES)
@@ -63,7 +73,8 @@ def main(argv=None) -> int:
     seeds = range(args.seed, args.seed + args.count)
     done = 0
     try:
-        for res in run_seeds(seeds, args.functions, args.jobs, not args.no_sanitize, not args.no_o2, rules):
+        for res in run_seeds(seeds, args.functions, args.jobs, not args.no_sanitize, not args.no_o2, rules,
+                             context):
             if args.time_limit and time.time() - start > args.time_limit:
                 print(f"time limit: stopped after {done} programs")
                 break
@@ -81,7 +92,8 @@ def main(argv=None) -> int:
                     records.append({"seed": f.seed, "function": f.fn.name, "verdicts": f.verdicts,
                                     "findings": f.findings, "sink": f"{f.fn.sink.kind} {f.fn.sink.type.spelling}",
                                     "wrong_inputs": len(f.wrong), "inputs": len(f.fn.vectors), "ubsan": f.ubsan,
-                                    "shows": f.shows, "source": f.text})
+                                    "shows": f.shows, "source": f.text,
+                                    "shape": getattr(f.fn, "describe_shape", lambda: "")()})
                 for r in f.disagreeing:
                     disagreeing.append((r, f))
                 if f.disagreeing and shown < args.show:
@@ -106,7 +118,7 @@ def main(argv=None) -> int:
         patterns = collections.OrderedDict()
         for r, f in disagreeing[:args.reduce]:
             red = reduce(f, r)
-            patterns.setdefault(pattern(red, r), (red, []))[1].append(f.seed)
+            patterns.setdefault(context_pattern(red, r), (red, []))[1].append(f.seed)
         print(f"\n{len(patterns)} distinct reduced patterns from {min(args.reduce, len(disagreeing))} disagreements:")
         for p, (red, from_seeds) in patterns.items():
             print(f"\n{p}   (seeds {' '.join(map(str, from_seeds))})\n{red.describe(2)}")
