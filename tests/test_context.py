@@ -136,3 +136,10 @@ def test_explain_silent_rejects_a_bad_location(tmp_path):
     path.write_text("int x;\n")
     done = run_cli("check", "--explain-silent", "a.c", str(path))
     assert done.returncode == 2 and "PATH:LINE" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_message_quoting_several_lines_is_one_line(tmp_path):
+    path = tmp_path / "multi.c"
+    path.write_text("typedef unsigned long long u64;\nu64 f(int a, int b) { return 1 << (a -\n\t\t\t(9 - b)); }\n")
+    message = json.loads(run_cli("check", "--format", "json", str(path)).stdout)["findings"][0]["message"]
+    assert "'1 << (a - (9 - b))'" in message and "\n" not in message and "\t" not in message
