@@ -518,7 +518,7 @@ class TranslationUnit:
         parenthesis or call closed on the same logical line."""
         text = self.file_bytes(begin.path)
         last = expr
-        brackets = 0  # subscripts whose ']' follows the end of their index
+        suffixes: list[Kind] = []  # subscripts (a ']' follows the index) and members (`->name` follows the base)
         while True:
             if last.kind in (Kind.PAREN, Kind.CALL):
                 start = self._position(last.handle.extent.start, spelling=True)
@@ -532,14 +532,26 @@ class TranslationUnit:
                     return None
                 end = start.offset + _token_length(text, start.offset)
                 break
-            brackets += last.kind is Kind.SUBSCRIPT
+            if last.kind in (Kind.SUBSCRIPT, Kind.MEMBER):
+                suffixes.append(last.kind)
             last = last.children[-1]
-        for _ in range(brackets if end is not None else 0):
-            while text[end : end + 1] in (b" ", b"\t"):
-                end += 1
-            end = end + 1 if text[end : end + 1] == b"]" else None
+        for kind in reversed(suffixes):
             if end is None:
                 break
+            while text[end : end + 1] in (b" ", b"\t"):
+                end += 1
+            if kind is Kind.SUBSCRIPT:
+                end = end + 1 if text[end : end + 1] == b"]" else None
+                continue
+            arrow = 2 if text.startswith(b"->", end) else 1 if text[end : end + 1] == b"." else 0
+            if not arrow:
+                end = None
+                continue
+            end += arrow
+            while text[end : end + 1] in (b" ", b"\t"):
+                end += 1
+            length = _token_length(text, end)
+            end = end + length if length and (text[end : end + 1].isalpha() or text[end : end + 1] == b"_") else None
         if end is None:
             return None
         return Position(begin.path, start.line, start.column + end - start.offset, end)

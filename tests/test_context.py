@@ -143,3 +143,12 @@ def test_a_message_quoting_several_lines_is_one_line(tmp_path):
     path.write_text("typedef unsigned long long u64;\nu64 f(int a, int b) { return 1 << (a -\n\t\t\t(9 - b)); }\n")
     message = json.loads(run_cli("check", "--format", "json", str(path)).stdout)["findings"][0]["message"]
     assert "'1 << (a - (9 - b))'" in message and "\n" not in message and "\t" not in message
+
+
+def test_a_member_count_in_a_macro_is_quoted_whole(tmp_path):
+    # fs/ext4/ext4.h EXT4_C2B(): the count `(sbi)->s_cluster_bits` used to be shown as `(sbi)`.
+    path = tmp_path / "member.c"
+    path.write_text("typedef unsigned long long u64;\nstruct sb { int bits; };\n"
+                    "#define C2B(s, c) ((c) << (s)->bits)\nu64 f(struct sb *s) { return C2B(s, 1); }\n")
+    finding = json.loads(run_cli("check", "--format", "json", str(path)).stdout)["findings"][0]
+    assert "'1 << (s)->bits'" in finding["message"]
