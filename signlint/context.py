@@ -42,14 +42,15 @@ _EXITS = (StmtKind.RETURN, StmtKind.BREAK, StmtKind.CONTINUE, StmtKind.GOTO)
 class FunctionRanges:
     """The facts that hold at each root expression of one function body."""
 
-    def __init__(self, body: Stmt) -> None:
+    def __init__(self, body: Stmt, given: Facts | None = None) -> None:
+        """given: what is known on entry (a helper's parameters, from a call)."""
         self._at: dict[int, tuple[Expr, Facts]] = {}  # id(root) -> (root, facts before it)
         self._scoped: dict[int, dict[int, Facts]] = {}  # id(root) -> facts inside its branches
         self._roots: list[Expr] = []
         self._escaped = _address_taken(body)
         self._switches: list[Facts] = []  # facts at the head of each enclosing switch
         self._breaks: list[list[Facts]] = []  # facts at each break, per enclosing switch or loop
-        self._visit(body, {})
+        self._visit(body, {v: f for v, f in (given or {}).items() if v not in self._escaped})
 
     def roots(self) -> list[Expr]:
         return self._roots
@@ -377,7 +378,8 @@ def _chain(s: Stmt):
 
 
 def _strip(e: Expr) -> Expr:
-    while e.children and (e.kind is Kind.PAREN or e.kind is Kind.CAST and not e.explicit and _widens(e)):
+    """Without parentheses and conversions that keep every value (`(long)x` too)."""
+    while e.children and (e.kind is Kind.PAREN or e.kind is Kind.CAST and _widens(e)):
         e = e.children[-1]
     return e
 
@@ -398,7 +400,7 @@ def _view(e: Expr) -> tuple[Expr, CType] | None:
     signed variable compared as unsigned, `x > 5u`) the unsigned type."""
     domain = e.type
     e = _strip(e)
-    if e.kind is Kind.CAST and not e.explicit and e.children and e.type.is_integer:
+    if e.kind is Kind.CAST and e.children and e.type.is_integer:  # `n >= 8u`, `(unsigned int)n >= 8`
         source = e.children[-1].type
         if source.is_integer and source.signed and not e.type.signed and e.type.bits >= source.bits:
             domain = e.type

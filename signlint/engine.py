@@ -171,10 +171,11 @@ class Engine:
                 analysis.run(root.expr)
                 expr = root.expr
                 looked_at = explain_line is not None and _covers(tu, expr, explain_line)
-                if not (analysis.widenings or analysis.char_uses or analysis.sign_shifts or looked_at):
+                if not (analysis.widenings or analysis.char_uses or analysis.sign_shifts or analysis.unsure
+                        or looked_at):
                     continue
                 found = [f for rule in rules for f in rule.check(analysis.widenings, analysis, source, root.function)]
-                if found or looked_at:
+                if found or looked_at or analysis.unsure:
                     # Read it again with what the code around it proves (a guard, a case,
                     # a loop): only here, as that reading costs a walk of the function.
                     refined = surroundings.refine(root.scope, expr)

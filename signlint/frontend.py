@@ -459,6 +459,15 @@ class TranslationUnit:
             return None
         return definition, definition.spelling
 
+    def parameters(self, scope) -> list[tuple[int, tuple[int, int]] | None]:
+        """Each parameter of a function: its identity (as Expr.decl) and its type's
+        range; None for a parameter that is not an integer."""
+        out: list[tuple[int, tuple[int, int]] | None] = []
+        for param in scope.get_arguments():
+            t = self._ctype(param.type)
+            out.append((param.hash, (t.min, t.max)) if t.is_integer and not t.is_bool else None)
+        return out
+
     def result_type_token(self, scope) -> tuple[Position, Position, str] | None:
         """Where a function's result type is written, as the one or two tokens just
         before its name (`int`, `s32`, `signed int`), and their text; None when

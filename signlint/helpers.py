@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .context import FunctionRanges
+from .context import Fact, FunctionRanges
 from .ir import Expr, Kind, Stmt, StmtKind
 from .values import ValueAnalysis
 
@@ -42,29 +42,39 @@ class Summaries:
         self._known: dict[int, tuple[object, Helper | None]] = {}
         self._active: set[int] = set()
 
-    def __call__(self, call: Expr) -> Helper | None:
+    def __call__(self, call: Expr, arguments: list | None = None) -> Helper | None:
+        """arguments: the values.Value of each argument at the call (None where
+        unknown); a parameter whose argument is known to be small is summarised
+        with that range (`if (b > 0x7f) return 0; u64 r = get(b);`)."""
         found = self._tu.callee(call)
         if found is None:
             return None
         scope, name = found
-        key = self._tu.scope_key(scope)
+        params = self._tu.parameters(scope)
+        given: dict[int, Fact] = {}
+        for param, value in zip(params, arguments or [], strict=False):
+            if param is not None and value is not None and value.lo is not None:
+                given[param[0]] = Fact(value.lo, value.hi, "the argument at the call")
+        given = {k: f for k, f in given.items()
+                 if (f.lo, f.hi) != next(t for p, t in params if p == k)}  # only narrower than the type
+        key = (self._tu.scope_key(scope), tuple(sorted((k, f.lo, f.hi) for k, f in given.items())))
         if key in self._known:
             return self._known[key][1]
-        if key in self._active or len(self._active) >= _DEPTH:
+        if key[0] in self._active or len(self._active) >= _DEPTH:
             return None  # recursion: assume nothing
-        self._active.add(key)
+        self._active.add(key[0])
         try:
-            helper = self._summarise(scope, name)
+            helper = self._summarise(scope, name, given)
         finally:
-            self._active.discard(key)
+            self._active.discard(key[0])
         self._known[key] = (scope, helper)  # the scope is kept alive: its key stays unique
         return helper
 
-    def _summarise(self, scope, name: str) -> Helper | None:
+    def _summarise(self, scope, name: str, given: dict) -> Helper | None:
         body = self._tu.statements(scope)
         if body is None:
             return None
-        ranges = FunctionRanges(body)
+        ranges = FunctionRanges(body, given)
         shifts: list[Expr] = []
         for value in _returned(body):
             t = value.type

@@ -116,6 +116,9 @@ class ValueAnalysis:
         self.values: dict[int, Value] = {}  # id(expr) -> Value, for --explain and tests
         self.sign_shifts: list[Expr] = []  # every '<<' that can set the sign bit of a non-negative int
         self.char_uses: list[tuple[Expr, Expr]] = []  # (char promotion, where it is used as a byte)
+        # A shift of a value that may be negative only because of its range (`(0xff - h) << 24`):
+        # what the code around proves about h could make it a finding.
+        self.unsure = False
 
     def run(self, root: Expr) -> Value:
         value = self.visit(root)
@@ -204,12 +207,13 @@ class ValueAnalysis:
         if source.signed and not target.signed and target.bits > 8:
             # `u32 x = c`: a byte read as signed becomes 0xffffff80
             self._char_use(Value(v.lo, v.hi, v.taint | {e}) if char else v, e)
-        if target.bits > source.bits and source.signed and not target.signed and not v.taint \
-                and self.helpers is not None:
-            # `u64 x = get_hi(p)`: the helper's int can be negative by a shift. (A signed
-            # sink, `long err = f()`, keeps the int's value: that is what an int result is.)
+        if target.bits > source.bits and source.signed and not v.taint and self.helpers is not None \
+                and not (target.signed and e.explicit):
+            # `u64 x = get_hi(p)`: the helper's int can be negative by a shift. (An explicit
+            # `(long)get_hi(p)` asks for the int's value: that is what an int result is.)
             call = _call_under(e.children[-1])
-            helper = self.helpers(call) if call is not None else None
+            helper = self.helpers(call, [self.values.get(id(a)) for a in call.children[1:]]) \
+                if call is not None else None
             if helper is not None:
                 self.calls[id(call)] = helper
                 v = Value(v.lo, v.hi, frozenset({call}), pending)
@@ -314,6 +318,8 @@ class ValueAnalysis:
         klo, khi = shift_counts(b, t)
         if not a.nonneg:
             self._char_use(a, e)  # `c << 8` with a signed char
+            if a.lo is not None and a.lo > t.min and a.hi > 0:
+                self.unsure = True
             return type_range(t, a.taint, a.pending)
         # Sign-extended upper bits shifted out of the type are gone: `(u64)(b << 24) << 32`.
         moved = (Extension(x.widening, x.low + klo) for x in a.pending)

@@ -32,6 +32,7 @@ def lint(lint):
     "u64 f(u16 h) { if ((h & ~0x7f) != 0) return 0; return h << 24; }",
     "u64 f(int n, u8 b) { if (n < 0 || n > 16) return 0; return b << n; }",
     "u64 f(int n, u8 b) { if (n >= 17u) return 0; return b << n; }",             # negative n is rejected too
+    "u64 f(int n, u8 b) { if ((unsigned int)n >= 17) return 0; return b << n; }",
     "u64 f(u8 b) { while (b > 0x7f) b >>= 1; return b << 24; }",                # the loop ends when b <= 0x7f
     "u64 f(const u8 *p, int n) { u64 s = 0; for (int i = 0; i < n; i++) { u8 c = p[i]; "
     "if (c & 0x80) continue; s += c << 24; } return s; }",
@@ -73,22 +74,26 @@ def test_silent(lint, code):
     "enum e { A, B, C, D, E }; u64 f(enum e v) { return 1 << (v + 27); }",       # enumerators 0..4: bits 0..7
     "unsigned long f(u16 w, u16 h) { if (h > 0x9000) return 0; return w * h; }",
     "u64 f(int n) { return n < 32 ? 1 << n : 0; }",
+    "u64 f(u16 h) { if (h > 0x80) return 0; return (0xff - h) << 24; }",         # h < 0x80 makes it >= 0x80
 ])
 def test_kept(lint, code):
     got = lint(code)
     assert len(got) == 1 and got[0][1] in ("SL001", "SL002"), got
 
 
-def test_helper_result_widened_at_the_call(lint):
+@pytest.mark.parametrize("sink", ["u64", "s64"])
+def test_helper_result_widened_at_the_call(lint, sink):
     code = ("static inline int get_hi(const u8 *p) { return p[0] << 24; }\n"
-            "u64 f(const u8 *p) { return get_hi(p); }")
+            f"{sink} f(const u8 *p) {{ return get_hi(p); }}")
     assert lint(code) == [(2, "SL001")]
 
 
 @pytest.mark.parametrize("code", [
     "static inline int get_hi(const u8 *p) { return p[0] << 16; }\nu64 f(const u8 *p) { return get_hi(p); }",
     "static inline u32 get_hi(const u8 *p) { return p[0] << 24; }\nu64 f(const u8 *p) { return get_hi(p); }",
-    "static inline int get_hi(const u8 *p) { return p[0] << 24; }\ns64 f(const u8 *p) { return get_hi(p); }",
+    "static inline int get_hi(const u8 *p) { return p[0] << 24; }\ns64 f(const u8 *p) { return (s64)get_hi(p); }",
+    "static inline int get(u8 b) { return b << 24; }\nu64 f(u8 b) { if (b > 0x7f) return 0; return get(b); }",
+    "static inline int get(u8 b) { return b << 24; }\nu64 f(u8 b) { return get(b & 0x7f); }",
     "static inline int get_hi(const u8 *p) { return p[0] << 24; }\nu32 f(const u8 *p) { return get_hi(p); }",
     "static inline int lo(u8 b) { if (b > 0x7f) return 0; return b << 24; }\nu64 f(u8 b) { return lo(b); }",
 ])

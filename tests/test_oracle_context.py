@@ -172,7 +172,9 @@ def test_generation_is_reproducible_and_in_the_domain():
 # Reduced disagreements (signlint as of this writing), each checked to disagree as
 # stated: an xfail turns into a pass when signlint is fixed.
 # (rule, verdict, what, function)
-KNOWN = [
+# Disagreements the oracle found in signlint's context reasoning, fixed since: they
+# must now agree with execution.
+FIXED = [
     ("SL001", "false-positive", "an explicit (unsigned int)n >= 8 bounds n",
      build("f0", _shift_n(b, 23, 1, 16), RET64, [Guard("n0", "uge", 8, spelling=1)], extra=(N,),
            count=Count("param", "n0"))),
@@ -184,6 +186,18 @@ KNOWN = [
      build("f0", Cast(U64, Shift("<<", Bin("-", Lit(7), h), 29)), RET64, [Guard("h0", "shr", 3)])),
     ("SL001", "false-positive", "a caller's guard does not reach a helper's summary",
      build("f0", Shift("<<", b, 24), Sink("init", U64), [Guard("b0", "le", 0x7F)], shape="helper", spelling=1)),
+]
+
+
+@needs_gcc
+@pytest.mark.parametrize("rule, verdict, what, fn", FIXED, ids=[k[2] for k in FIXED])
+def test_fixed_context_disagreements(rule, verdict, what, fn, tmp_path):
+    fr = _check(fn, tmp_path, search=2000)
+    assert fr.shows[rule] == (verdict == "miss"), fr.describe()
+    assert fr.verdict_for(rule) == ("agree-bug" if verdict == "miss" else "agree-ok"), fr.describe()
+
+
+KNOWN = [
     ("SL003", "miss", "a lower bound on h makes char + h non-negative",
      build("f0", Bin("+", Var(CH), h), Sink("return", U32),
            [Guard("h0", "ge", 0x800)])),
@@ -203,7 +217,7 @@ def test_known_context_disagreements(rule, verdict, what, fn, tmp_path):
 # rules) on which signlint agrees with execution as of this writing (about 15 s on 2
 # cores). The others disagree (scripts/oracle.py --context --count 1 --seed S shows
 # one): their reduced patterns are in KNOWN above and in tests/test_oracle.py.
-FAILING_SEEDS = {0, 6, 12, 14, 17, 18, 20, 25, 28, 29, 30, 33, 34, 36, 38}
+FAILING_SEEDS = {0, 6, 12, 14, 17, 18, 20, 25, 28, 29, 30, 33, 34, 38}
 BATCH = [s for s in range(40) if s not in FAILING_SEEDS]
 
 
