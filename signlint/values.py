@@ -80,7 +80,10 @@ class Value:
 
     @property
     def ideal(self) -> int | None:
-        """An upper bound of the intended value (None: it may be negative)."""
+        """An upper bound of the intended value (None: it may be negative, or have
+        upper bits a shift or a 32-bit '~' lost)."""
+        if self.lost or any(x.widening.kind == "zero" for x in self.pending):
+            return None
         if self.ideal_hi is not None:
             return self.ideal_hi
         return self.hi if self.nonneg else None
@@ -97,9 +100,9 @@ def type_range(t: CType, taint: frozenset = frozenset(), pending: frozenset = fr
 
 
 def _below_hi(ideal: int | None, bound) -> int | None:
-    """ideal as an ideal_hi: kept only when it is a bound below bound's hi (a type or a Value)."""
-    hi = bound.max if isinstance(bound, CType) else bound.hi
-    return ideal if ideal is not None and hi is not None and 0 <= ideal < hi else None
+    """ideal as an ideal_hi of bound (a type or a Value): kept when it says more than its range."""
+    lo, hi = (bound.min, bound.max) if isinstance(bound, CType) else (bound.lo, bound.hi)
+    return ideal if ideal is not None and hi is not None and ideal >= 0 and (ideal < hi or lo < 0) else None
 
 
 def _fit(t: CType, lo: int, hi: int, taint=frozenset(), pending=frozenset(), lost=frozenset(),
@@ -288,7 +291,7 @@ class ValueAnalysis:
         elif op == "+":  # `(p[1] << 8) + p[2]`, `c + 0x100`
             a, b = (_used_as_byte(e, x) if _assembles_bytes(other) or _above_byte(y) else x
                     for x, other, y in ((a, e.children[1], b), (b, e.children[0], a)))
-        elif op == "-" and a.lo == a.hi and a.lo >= 0xFF and a.lo & 0xFF == 0xFF:
+        elif op == "-" and _above_byte(a):
             b = _used_as_byte(e, b)  # `0xff - c`: the complement of a byte
         if op == "|":
             a, b = _or_hides(a, b, t), _or_hides(b, a, t)
@@ -302,7 +305,10 @@ class ValueAnalysis:
             if a.nonneg and b.nonneg:
                 top = (1 << max(a.hi.bit_length(), b.hi.bit_length())) - 1
                 return _fit(t, max(a.lo, b.lo) if op == "|" else 0, top, pending=pending, lost=lost, ideal_hi=ideal)
-            return type_range(t, a.taint | b.taint, pending, lost, ideal)
+            # With an operand that is always negative, its sign decides the result's: the
+            # other's taint does not make it negative (`~b ^ (b << 24)`).
+            taint = (a.taint if b.hi >= 0 else frozenset()) | (b.taint if a.hi >= 0 else frozenset())
+            return type_range(t, taint, pending, lost, ideal)
         if op == "+":
             ideal = ia + ib if ia is not None and ib is not None else None
             return _fit(t, a.lo + b.lo, a.hi + b.hi, a.taint | b.taint, pending, lost, ideal)
@@ -310,10 +316,12 @@ class ValueAnalysis:
             return _fit(t, a.lo - b.hi, a.hi - b.lo, a.taint | b.taint, pending, lost)
         if op == "*":
             corners = (a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi)
-            if t.signed and a.nonneg and b.nonneg and max(corners) > t.max:
-                # A product of non-negative values that can pass INT_MAX: signed overflow.
+            ideal = ia * ib if ia is not None and ib is not None else None
+            if t.signed and a.nonneg and b.nonneg and max(corners) > t.max and (ideal is None or ideal > t.max):
+                # A product of non-negative values that can pass INT_MAX: signed overflow (unless
+                # only a char's sign ones make it that large: `h * (u16)c` is the char's bug).
                 return type_range(t, frozenset({e}), pending, lost)
-            return _fit(t, min(corners), max(corners), pending=pending, lost=lost)
+            return _fit(t, min(corners), max(corners), pending=pending, lost=lost, ideal_hi=ideal)
         self._commit(a, b)
         if op == "/" and a.nonneg and b.lo > 0:
             return _fit(t, a.lo // b.hi, a.hi // b.lo)
@@ -383,8 +391,10 @@ class ValueAnalysis:
             b = _used_as_byte(e, b)
         # A non-negative mask below an extension's lowest bit clears all its ones;
         # and `x & ~b` wants the ones a sign-extended complement brings.
-        pending = _not_complement_masks((_below(a.pending, b.hi.bit_length()) if b.nonneg else a.pending) | (
-            _below(b.pending, a.hi.bit_length()) if a.nonneg else b.pending), e.children)
+        # Zeros where ones were meant (a lost upper half) show only where the other operand
+        # is meant to have ones: `(u64)(h * h) & ~w32` is right.
+        pending = _not_complement_masks(_masked(a.pending, b, e.children[1]) | _masked(b.pending, a, e.children[0]),
+                                        e.children)
         # Upper bits an unsigned operand lost were meant to survive only where the other
         # operand's upper bits are ones as meant: it lost bits too, or it is a complement.
         lost = (a.lost if b.lost or _complement(e.children[1]) else frozenset()) | (
@@ -469,9 +479,10 @@ def _compare(op: str, a: Value, b: Value) -> Value:
 
 
 def _or_hides(v: Value, other: Value, t: CType) -> Value:
-    """v without the sign extensions that OR-ing with a constant whose upper bits
-    are all ones makes invisible (`x | 0xffffffff80000000ULL`)."""
-    if not v.pending or other.lo is None or other.lo != other.hi:
+    """v without the extensions that OR-ing with a value whose upper bits are all
+    ones makes invisible (`x | 0xffffffff80000000ULL`; a non-negative value of at
+    least its lower bound has every upper one of that bound)."""
+    if not v.pending or other.lo is None or not (other.lo == other.hi or other.nonneg):
         return v
     ones = other.lo % (1 << t.bits)
     kept = frozenset(x for x in v.pending if ones >> x.low != (1 << (t.bits - x.low)) - 1)
@@ -512,8 +523,20 @@ def _used_as_byte(at: Expr, v: Value) -> Value:
 
 
 def _above_byte(v: Value) -> bool:
-    """A constant the byte is added under as its low byte: `c + 0x100`."""
-    return v.lo is not None and v.lo == v.hi and v.lo >= 0x100 and v.lo & 0xFF == 0
+    """A constant that is no signed char offset (`c + 128` maps -128..127 onto 0..255):
+    0xff or more. Adding a char to it, or subtracting one from it, is byte arithmetic
+    (`0xff - c`, `c + 0x100`)."""
+    return v.lo is not None and v.lo == v.hi and v.lo >= 0xFF
+
+
+def _masked(pending: frozenset, mask: Value, operand: Expr) -> frozenset:
+    """The extensions of an operand of '&' that can show through the other operand:
+    where its intended value can have ones (elsewhere the difference is the mask's
+    own bug; a complement `~b` is meant to have ones above), and for wrong ones,
+    where its value can have ones too."""
+    ideal = None if _complement(operand) else mask.ideal
+    return frozenset(x for x in pending if (ideal is None or x.low < ideal.bit_length()) and (
+        x.widening.kind == "zero" or not mask.nonneg or x.low < mask.hi.bit_length()))
 
 
 def _latent(promotion: Expr) -> Extension:
