@@ -413,8 +413,11 @@ class ValueAnalysis:
     def _numbers_not_bytes(self, e: Expr, pending: frozenset) -> frozenset:
         """`pos + delta` with an int8_t/signed char delta is arithmetic on a signed
         number: its conversion to the other operand's unsigned type is not a byte
-        read wrongly. (A plain char added to an unsigned sum still is: a checksum.)"""
-        converted = {id(c) for c in e.children if c.kind is Kind.CAST and not c.explicit}
+        read wrongly. (A plain char added to an unsigned sum still is: a checksum; and
+        any char added to assembled bytes, `(w << 8) + sc`.)"""
+        kids = e.children
+        converted = {id(c) for c, other in zip(kids, reversed(kids), strict=True)
+                     if c.kind is Kind.CAST and not c.explicit and not _assembles_bytes(other)}
         self.char_uses = [(origin, at) for origin, at in self.char_uses
                           if not (id(at) in converted and _explicitly_signed(origin))]
         return frozenset(x for x in pending if not (
