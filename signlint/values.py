@@ -99,6 +99,15 @@ def type_range(t: CType, taint: frozenset = frozenset(), pending: frozenset = fr
     return Value(t.min, t.max, taint, pending, lost, _below_hi(ideal_hi, t))
 
 
+def _wrapped(v: Value, target: CType, pending: frozenset, lost: frozenset, ideal: int | None) -> Value:
+    """v converted to an unsigned target it does not fit: a value that is always negative
+    stays one interval (`~b` as a u64 is 0xffffffffffffff00..0xffffffffffffffff)."""
+    if not target.signed and v.hi < 0:
+        return Value(v.lo + (1 << target.bits), v.hi + (1 << target.bits), frozenset(), pending, lost,
+                     _below_hi(ideal, target))
+    return type_range(target, pending=pending, lost=lost, ideal_hi=ideal)
+
+
 def _below_hi(ideal: int | None, bound) -> int | None:
     """ideal as an ideal_hi of bound (a type or a Value): kept when it says more than its range."""
     lo, hi = (bound.min, bound.max) if isinstance(bound, CType) else (bound.lo, bound.hi)
@@ -233,7 +242,7 @@ class ValueAnalysis:
             if v.lo >= target.min:
                 return Value(v.lo, v.hi, v.taint if target.signed else frozenset(), pending,
                              ideal_hi=_below_hi(ideal, v))
-            return type_range(target, pending=pending, ideal_hi=_below_hi(ideal, target))
+            return _wrapped(v, target, pending, frozenset(), ideal)
         if target.bits < source.bits:
             # The upper bits are cut off: extensions whose ones all sit above go too.
             narrowed = _fit(target, v.lo, v.hi)
@@ -248,7 +257,7 @@ class ValueAnalysis:
             return Value(v.lo, v.hi, v.taint, pending, lost, v.ideal_hi)
         if v.lo >= target.min and v.hi <= target.max:
             return Value(v.lo, v.hi, frozenset(), pending, lost, v.ideal_hi)
-        return type_range(target, pending=pending, lost=lost, ideal_hi=_below_hi(ideal, target))
+        return _wrapped(v, target, pending, lost, ideal)
 
     def _binary(self, e: Expr, a: Value, b: Value) -> Value:
         op, t = e.op, e.type
@@ -308,6 +317,8 @@ class ValueAnalysis:
             # With an operand that is always negative, its sign decides the result's: the
             # other's taint does not make it negative (`~b ^ (b << 24)`).
             taint = (a.taint if b.hi >= 0 else frozenset()) | (b.taint if a.hi >= 0 else frozenset())
+            if op == "|" and min(a.hi, b.hi) < 0:  # OR-ing bits into a negative value keeps it negative
+                return Value(max(x.lo for x in (a, b) if x.hi < 0), -1, taint, pending, lost, ideal)
             return type_range(t, taint, pending, lost, ideal)
         if op == "+":
             ideal = ia + ib if ia is not None and ib is not None else None
@@ -385,16 +396,16 @@ class ValueAnalysis:
         t = e.type
         # A char masked with a non-negative mask is a byte: `c & 0xff` is right, `c & 0xfff`
         # and `h & c` keep its sign ones in bits 8 and up.
-        if b.nonneg:
+        if b.nonneg or _has_latent(b):  # `h & c`, `c & d`
             a = _used_as_byte(e, a)
-        if a.nonneg:
+        if a.nonneg or _has_latent(a):
             b = _used_as_byte(e, b)
         # A non-negative mask below an extension's lowest bit clears all its ones;
         # and `x & ~b` wants the ones a sign-extended complement brings.
         # Zeros where ones were meant (a lost upper half) show only where the other operand
         # is meant to have ones: `(u64)(h * h) & ~w32` is right.
-        pending = _not_complement_masks(_masked(a.pending, b, e.children[1]) | _masked(b.pending, a, e.children[0]),
-                                        e.children)
+        kept_a = _masked(a.pending, b, e.children[1], b.pending)
+        pending = _not_complement_masks(kept_a | _masked(b.pending, a, e.children[0], kept_a), e.children)
         # Upper bits an unsigned operand lost were meant to survive only where the other
         # operand's upper bits are ones as meant: it lost bits too, or it is a complement.
         lost = (a.lost if b.lost or _complement(e.children[1]) else frozenset()) | (
@@ -485,11 +496,23 @@ def _or_hides(v: Value, other: Value, t: CType) -> Value:
     """v without the extensions that OR-ing with a value whose upper bits are all
     ones makes invisible (`x | 0xffffffff80000000ULL`; a non-negative value of at
     least its lower bound has every upper one of that bound)."""
-    if not v.pending or other.lo is None or not (other.lo == other.hi or other.nonneg):
+    if not v.pending or other.lo is None:
         return v
-    ones = other.lo % (1 << t.bits)
-    kept = frozenset(x for x in v.pending if ones >> x.low != (1 << (t.bits - x.low)) - 1)
-    return replace(v, pending=kept)
+    if other.hi < 0:  # every value of [lo, -1] has the bits from that of -lo up set: `c | ~b`
+        ones = (1 << t.bits) - (1 << (-other.lo - 1).bit_length())
+    elif other.lo == other.hi or other.nonneg:
+        ones = other.lo % (1 << t.bits)
+    else:
+        return v
+    top = v.hi.bit_length() if v.nonneg else t.bits  # a non-negative v has no ones above its range
+    kept = set()
+    for x in v.pending:
+        low = x.low  # the ones from the first bit the constant does not cover
+        while low < top and ones >> low & 1:
+            low += 1
+        if low < top:
+            kept.add(x if low == x.low else Extension(x.widening, low))
+    return replace(v, pending=frozenset(kept))
 
 
 def _not_complement_masks(pending: frozenset, operands: list[Expr]) -> frozenset:
@@ -498,7 +521,7 @@ def _not_complement_masks(pending: frozenset, operands: list[Expr]) -> frozenset
     exactly what `~(u64)b` would have given. (`x & (~b | m)` has no such intent.)"""
     direct = {id(_unparen(o)) for o in operands}
     return frozenset(x for x in pending if not (
-        x.widening.kind == "sign" and id(_unparen(x.widening.sink)) in direct
+        x.widening.kind == "sign" and id(_unparen(x.widening.sink)) in direct and not x.widening.sink.explicit
         and all(o.kind is Kind.UNARY and o.op == "~" for o in x.widening.origins)))
 
 
@@ -521,6 +544,10 @@ def _complement(e: Expr) -> bool:
     return e.kind is Kind.UNARY and e.op == "~"
 
 
+def _has_latent(v: Value) -> bool:
+    return any(x.widening.kind == LATENT for x in v.pending)
+
+
 def _used_as_byte(at: Expr, v: Value) -> Value:
     return replace(v, pending=_activate(at, v.pending)) if v.pending else v
 
@@ -532,14 +559,24 @@ def _above_byte(v: Value) -> bool:
     return v.lo is not None and v.lo == v.hi and v.lo >= 0xFF
 
 
-def _masked(pending: frozenset, mask: Value, operand: Expr) -> frozenset:
-    """The extensions of an operand of '&' that can show through the other operand:
-    where its intended value can have ones (elsewhere the difference is the mask's
-    own bug; a complement `~b` is meant to have ones above), and for wrong ones,
-    where its value can have ones too."""
+def _masked(pending: frozenset, mask: Value, operand: Expr, mask_ones: frozenset) -> frozenset:
+    """The extensions of an operand of '&' that can show through the other operand.
+    Zeros where ones were meant: where the mask's intended value can have ones (a
+    complement `~b` is meant to have ones above). Wrong ones: where the mask's value
+    can have ones, unless those are only the mask's own wrong ones (mask_ones, which
+    are reported instead: fixing them alone gives the right value)."""
     ideal = None if _complement(operand) else mask.ideal
-    return frozenset(x for x in pending if (ideal is None or x.low < ideal.bit_length()) and (
-        x.widening.kind == "zero" or not mask.nonneg or x.low < mask.hi.bit_length()))
+    bits = ideal.bit_length() if ideal is not None else None
+    kept = set()
+    for x in pending:
+        if x.widening.kind == "zero":
+            if bits is None or x.low < bits:
+                kept.add(x)
+        elif (not mask.nonneg or x.low < mask.hi.bit_length()) and (
+                bits is None or x.low < bits or not any(
+                    y.low <= x.low and y.widening.kind not in ("zero", LATENT) for y in mask_ones)):
+            kept.add(x)
+    return frozenset(kept)
 
 
 def _latent(promotion: Expr) -> Extension:

@@ -289,6 +289,12 @@ RULE_AGREEMENTS = [
     ("SL003", "agree-bug", "(uint32_t)char << 16: its ones stay in bits 24..31", Shift("<<", Cast(U32, ch), 16),
      ret(U64)),
     ("SL003", "agree-bug", "(char & 0x1ff) << 23", Shift("<<", Bin("&", ch, Lit(0x1FF)), 23), ret(U64)),
+    ("SL003", "agree-ok", "0x1ffffffffULL | char into an int", Bin("|", Lit(0x1FFFFFFFF, "ULL"), ch), ret(INT)),
+    ("SL003", "agree-ok", "(uint32_t)char | 0x7fffffffffffffffULL",
+     Bin("|", Cast(U32, ch), Lit(0x7FFFFFFFFFFFFFFF, "ULL")), ret(U64)),
+    ("SL003", "agree-ok", "char | ~b into an int", Bin("|", ch, Unary("~", b)), ret(INT)),
+    ("SL003", "agree-ok", "0x7fff | (0xff - char)", Bin("|", Lit(0x7FFF), Bin("-", Lit(0xFF), cb)), ret(U64)),
+    ("SL003", "agree-bug", "char & char", Bin("&", ch, cb), ret(U64)),
     # Other rules' values that are large only because of a char's ones: the char's bug.
     ("SL004", "agree-ok", "(uint32_t)char << 24: the bits lost are its ones", Shift("<<", Cast(U32, ch), 24),
      ret(U64)),
@@ -310,6 +316,11 @@ RULE_AGREEMENTS = [
     ("SL006", "agree-ok", "(uint64_t)(h * h) & ~w", Bin("&", Cast(U64, Bin("*", h, h1)), Unary("~", w)), ret(U64)),
     ("SL006", "agree-ok", "~w | (w1 | 0xffffffff00000000)",
      Bin("|", Unary("~", w), Bin("|", W1, Lit(0xFFFFFFFF00000000, "ULL"))), ret(U64)),
+    ("SL006", "agree-bug", "(uint64_t)~b & ~b: a cast complement is no mask",
+     Bin("&", Cast(U64, Unary("~", b)), Unary("~", c)), ret(U64)),
+    # SL001: two sign extensions under each other's mask both show.
+    ("SL001", "agree-bug", "(h << 16) & (uint64_t)(h1 << 16)",
+     Bin("&", Shift("<<", h, 16), Cast(U64, Shift("<<", h1, 16))), ret(U64)),
     # SL001: the sign of an always-negative operand decides.
     ("SL001", "agree-ok", "~b ^ (b1 << 24)", Bin("^", Unary("~", b), Shift("<<", c, 24)), ret(U64)),
 ]
