@@ -504,9 +504,10 @@ def _or_hides(v: Value, other: Value, t: CType) -> Value:
         ones = other.lo % (1 << t.bits)
     else:
         return v
-    top = v.hi.bit_length() if v.nonneg else t.bits  # a non-negative v has no ones above its range
+    ones_top = v.hi.bit_length() if v.nonneg else t.bits  # a non-negative v has no wrong ones above its range
     kept = set()
     for x in v.pending:
+        top = t.bits if x.widening.kind == "zero" else ones_top  # (zeros where ones were meant lie above it)
         low = x.low  # the ones from the first bit the constant does not cover
         while low < top and ones >> low & 1:
             low += 1

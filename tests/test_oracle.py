@@ -306,9 +306,12 @@ RULE_AGREEMENTS = [
     ("SL004", "agree-ok", "sign ones shifted back, cut, shifted out",
      Shift("<<", Cast(U32, Shift(">>", Cast(U64, Shift("<<", BF28, 4)), 31)), 31), ret(U64)),
     ("SL004", "agree-bug", "(w << 20) << 0", Shift("<<", Shift("<<", w, 20), 0), ret(U64)),
+    ("SL004", "agree-bug", "(w << 7) | (uint64_t)b: b's bits cover none of the lost ones",
+     Bin("|", Shift("<<", w, 7), Cast(U64, b)), ret(U64)),
     # SL006: narrow bit-fields, masks, and zeros where the other operand has none meant.
     ("SL006", "agree-bug", "~ of a 7-bit bit-field", Unary("~", bf7), ret(U64)),
     ("SL006", "agree-bug", "~w & ~b", Bin("&", Unary("~", w), Unary("~", b)), ret(U64)),
+    ("SL006", "agree-bug", "(uint64_t)b | ~w", Bin("|", Cast(U64, b), Unary("~", w)), ret(U64)),
     ("SL006", "agree-bug", "r &= 0x1ffffffffULL | ~h: no mask", Bin("|", Lit(0x1FFFFFFFF, "ULL"), Unary("~", h)),
      Sink("compound", U64, "&=", MASK64)),
     ("SL006", "agree-ok", "char & ~bf23: a mask", Bin("&", ch, Unary("~", BF23)), ret(U64)),
