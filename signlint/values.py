@@ -6,7 +6,7 @@ unsigned operands, bit-fields, literals, masks, constant shift counts and casts
 make the interval small; an int of unknown range is simply the whole int range,
 and the reasoning stops there.
 
-Two facts travel with a value besides its interval:
+Facts that travel with a value besides its interval:
 - taint: left shifts of a provably non-negative value whose signed result can
   reach the sign bit. Such a value is negative *only because of the shift*; that
   is the bug signlint looks for. Taint flows through | ^ + - & / % ?: casts to
@@ -18,6 +18,15 @@ Two facts travel with a value besides its interval:
   `(b << 24) & 0xffffffffULL` or `(u64)(b << 24) << 32` are harmless. Each keeps
   the lowest bit its ones can occupy, moved by shifts; a widening is reported
   (committed) as soon as its value is used where those bits can be observed.
+  A char's sign ones (bits 8 and up of a promoted negative char) are pending too:
+  latent while the char is used as a number, a byte use (SL003) once it is
+  converted to unsigned, shifted, masked, OR-ed, XOR-ed or added as a byte, and
+  reported only where they show (`(uint8_t)(c | w)`, `(u32)c << 24` are right).
+- lost: upper bits an unsigned 32-bit value lost (`w << 12`, `~m32`): SL004 and
+  SL006 when it is widened (a zero extension, pending like a sign extension).
+- ideal_hi: a bound of the value as meant, without the ones of its pending
+  extensions: `(u32)c << 16` loses only a char's sign ones (SL003's bug, not
+  SL004's), `(c & 0x1ff) << 23` reaches bit 31 only through them.
 """
 
 from __future__ import annotations
