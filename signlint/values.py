@@ -6,7 +6,7 @@ unsigned operands, bit-fields, literals, masks, constant shift counts and casts
 make the interval small; an int of unknown range is simply the whole int range,
 and the reasoning stops there.
 
-Two facts travel with a value besides its interval:
+Facts that travel with a value besides its interval:
 - taint: left shifts of a provably non-negative value whose signed result can
   reach the sign bit. Such a value is negative *only because of the shift*; that
   is the bug signlint looks for. Taint flows through | ^ + - & / % ?: casts to
@@ -18,11 +18,20 @@ Two facts travel with a value besides its interval:
   `(b << 24) & 0xffffffffULL` or `(u64)(b << 24) << 32` are harmless. Each keeps
   the lowest bit its ones can occupy, moved by shifts; a widening is reported
   (committed) as soon as its value is used where those bits can be observed.
+  A char's sign ones (bits 8 and up of a promoted negative char) are pending too:
+  latent while the char is used as a number, a byte use (SL003) once it is
+  converted to unsigned, shifted, masked, OR-ed, XOR-ed or added as a byte, and
+  reported only where they show (`(uint8_t)(c | w)`, `(u32)c << 24` are right).
+- lost: upper bits an unsigned 32-bit value lost (`w << 12`, `~m32`): SL004 and
+  SL006 when it is widened (a zero extension, pending like a sign extension).
+- ideal_hi: a bound of the value as meant, without the ones of its pending
+  extensions: `(u32)c << 16` loses only a char's sign ones (SL003's bug, not
+  SL004's), `(c & 0x1ff) << 23` reaches bit 31 only through them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .ir import CType, Expr, Kind
 
@@ -46,6 +55,14 @@ class Widening:
         return id(self.sink)
 
 
+# A promoted char's sign ones (bits 8 and up), followed like an extension but never
+# reported as such: a char promoted to int is a number until it is used as a byte
+# (converted to unsigned, shifted, combined with '|' '^' '&', added to assembled
+# bytes). There the latent extension becomes a "char" one, reported where its
+# ones can be seen, unless a truncation, a mask or a shift removes them first.
+LATENT = "char-latent"
+
+
 @dataclass(frozen=True, slots=True)
 class Extension:
     """A widening not yet observed, and the lowest bit its ones can occupy now
@@ -62,30 +79,62 @@ class Value:
     taint: frozenset = frozenset()  # origins that can make this (signed) value negative
     pending: frozenset = frozenset()  # Extensions not yet observed
     lost: frozenset = frozenset()  # origins of upper bits an unsigned value lost ('<<', '~')
+    # An upper bound of the value with the ones of its pending extensions cleared, when it is
+    # below hi: `(uint32_t)c` is at most 0xff but for the char's sign ones. None: hi.
+    ideal_hi: int | None = None
 
     @property
     def nonneg(self) -> bool:
         return self.lo is not None and self.lo >= 0
+
+    @property
+    def ideal(self) -> int | None:
+        """An upper bound of the intended value (None: it may be negative, or have
+        upper bits a shift or a 32-bit '~' lost)."""
+        if self.lost or any(x.widening.kind == "zero" for x in self.pending):
+            return None
+        if self.ideal_hi is not None:
+            return self.ideal_hi
+        return self.hi if self.nonneg else None
 
 
 NOTHING = Value(None, None)
 
 
 def type_range(t: CType, taint: frozenset = frozenset(), pending: frozenset = frozenset(),
-               lost: frozenset = frozenset()) -> Value:
+               lost: frozenset = frozenset(), ideal_hi: int | None = None) -> Value:
     if not t.is_integer:
         return Value(None, None, frozenset(), pending)
     if t.enum_range is not None:
-        return Value(*t.enum_range, taint, pending, lost)
-    return Value(t.min, t.max, taint, pending, lost)
+        return Value(*t.enum_range, taint, pending, lost, _below_hi(ideal_hi, t))
+    return Value(t.min, t.max, taint, pending, lost, _below_hi(ideal_hi, t))
 
 
-def _fit(t: CType, lo: int, hi: int, taint=frozenset(), pending=frozenset(), lost=frozenset()) -> Value:
+def _wrapped(v: Value, target: CType, pending: frozenset, lost: frozenset, ideal: int | None) -> Value:
+    """v converted to an unsigned target it does not fit: a value that is always negative
+    stays one interval (`~b` as a u64 is 0xffffffffffffff00..0xffffffffffffffff)."""
+    if not target.signed and v.hi < 0:
+        return Value(v.lo + (1 << target.bits), v.hi + (1 << target.bits), frozenset(), pending, lost,
+                     _below_hi(ideal, target))
+    return type_range(target, pending=pending, lost=lost, ideal_hi=ideal)
+
+
+def _below_hi(ideal: int | None, bound) -> int | None:
+    """ideal as an ideal_hi of bound (a type or a Value): kept when it says more than its range."""
+    lo, hi = (bound.min, bound.max) if isinstance(bound, CType) else (bound.lo, bound.hi)
+    return ideal if ideal is not None and hi is not None and ideal >= 0 and (ideal < hi or lo < 0) else None
+
+
+def _fit(t: CType, lo: int, hi: int, taint=frozenset(), pending=frozenset(), lost=frozenset(),
+         ideal_hi: int | None = None) -> Value:
     """[lo, hi] if the type can hold it, else the type's whole range. A value
-    proven non-negative (`c + 128`) carries no taint: nothing made it negative."""
+    proven non-negative (`c + 128`) carries no taint: nothing made it negative,
+    and no char's sign ones."""
     if t.is_integer and t.min <= lo and hi <= t.max:
-        return Value(lo, hi, frozenset() if lo >= 0 else taint, pending, lost)
-    return type_range(t, taint, pending, lost)
+        if lo >= 0:
+            taint, pending = frozenset(), frozenset(x for x in pending if x.widening.kind != LATENT)
+        return Value(lo, hi, taint, pending, lost, _below_hi(ideal_hi, Value(lo, hi)))
+    return type_range(t, taint, pending, lost, ideal_hi)
 
 
 def shift_counts(count: Value, t: CType) -> tuple[int, int]:
@@ -127,7 +176,7 @@ class ValueAnalysis:
 
     def _commit(self, *values: Value) -> None:
         for v in values:
-            self.widenings.extend(x.widening for x in v.pending)
+            self.widenings.extend(x.widening for x in v.pending if x.widening.kind != LATENT)
 
     def visit(self, root: Expr) -> Value:
         """Post-order, without recursion: kernel macro expansions nest thousands deep."""
@@ -204,9 +253,13 @@ class ValueAnalysis:
         pending = v.pending
         # A byte that reads as negative; `(signed char)x` asks for that, so it is no byte.
         char = source.signed and source.bits == 8 and v.lo < 0 and not _explicit_cast(e.children[-1])
+        ideal = v.ideal
+        if char and target.bits > 8:
+            pending = pending | {_latent(e)}
+            ideal = 0xFF
         if source.signed and not target.signed and target.bits > 8:
-            # `u32 x = c`: a byte read as signed becomes 0xffffff80
-            self._char_use(Value(v.lo, v.hi, v.taint | {e}) if char else v, e)
+            # `u32 x = c`: a byte read as signed becomes 0xffffff80 (once its upper bits show)
+            pending = _activate(e, pending)
         if target.bits > source.bits and source.signed and not v.taint and self.helpers is not None \
                 and not (target.signed and e.explicit):
             # `u64 x = get_hi(p)`: the helper's int can be negative by a shift. (An explicit
@@ -219,28 +272,35 @@ class ValueAnalysis:
                 v = Value(v.lo, v.hi, frozenset({call}), pending)
         if target.bits > source.bits:
             if char and target.signed:
-                return Value(v.lo, v.hi, v.taint | {e}, pending)  # a char promoted: it may be negative
-            if v.taint and source.signed:
-                widening = Widening(e, v.taint, source.bits)
-                return Value(target.min, target.max, frozenset(), pending | {Extension(widening, source.bits)})
+                return Value(v.lo, v.hi, v.taint | {e}, pending, ideal_hi=ideal)  # a char promoted: it may be negative
+            shifted = frozenset(o for o in v.taint if not is_char_promotion(o))
+            if shifted and source.signed:
+                widening = Widening(e, shifted, source.bits)
+                ideal = v.ideal_hi if v.ideal_hi is not None else source.max - source.min
+                return Value(target.min, target.max, frozenset(), pending | {Extension(widening, source.bits)},
+                             ideal_hi=_below_hi(ideal, target))
             if v.lost:
                 widening = Widening(e, v.lost, source.bits, kind="zero")
                 pending = pending | {Extension(widening, source.bits)}
             if v.lo >= target.min:
-                return Value(v.lo, v.hi, frozenset(), pending)
-            return type_range(target, pending=pending)
+                return Value(v.lo, v.hi, v.taint if target.signed else frozenset(), pending,
+                             ideal_hi=_below_hi(ideal, v))
+            return _wrapped(v, target, pending, frozenset(), ideal)
         if target.bits < source.bits:
             # The upper bits are cut off: extensions whose ones all sit above go too.
             narrowed = _fit(target, v.lo, v.hi)
-            return Value(narrowed.lo, narrowed.hi, frozenset(), _below(pending, target.bits))
+            return Value(narrowed.lo, narrowed.hi, frozenset(), _below(pending, target.bits),
+                         ideal_hi=_below_hi(ideal, narrowed))
         # Same width: the bits are kept; only their reading changes. An explicit
         # cast to 32 bits, `(u32)(x << 8)`, says the lost bits are meant to go.
         lost = frozenset() if e.explicit else v.lost
+        if not target.signed:  # ones at the type's width would show only when a signed value is widened
+            pending = _below(pending, target.bits)
         if target.signed == source.signed:
-            return Value(v.lo, v.hi, v.taint, pending, lost)
+            return Value(v.lo, v.hi, v.taint, pending, lost, v.ideal_hi)
         if v.lo >= target.min and v.hi <= target.max:
-            return Value(v.lo, v.hi, frozenset(), pending, lost)
-        return type_range(target, pending=pending, lost=lost)
+            return Value(v.lo, v.hi, frozenset(), pending, lost, v.ideal_hi)
+        return _wrapped(v, target, pending, lost, ideal)
 
     def _binary(self, e: Expr, a: Value, b: Value) -> Value:
         op, t = e.op, e.type
@@ -270,84 +330,103 @@ class ValueAnalysis:
             self._commit(b)
             klo, khi = shift_counts(b, t)
             pending = frozenset(Extension(x.widening, max(0, x.low - khi)) for x in a.pending)
+            ideal = a.ideal >> klo if a.ideal is not None else None
             if a.nonneg:
-                return _fit(t, a.lo >> khi, a.hi >> klo, pending=pending)
+                return _fit(t, a.lo >> khi, a.hi >> klo, pending=pending, ideal_hi=ideal)
             # `(x << 24) >> 24` is the idiom for sign extension: the sign is wanted.
             # A char shifted right stays as negative as it was (`table[c >> 4]`).
-            return type_range(t, frozenset(o for o in a.taint if is_char_promotion(o)), pending)
+            return type_range(t, frozenset(o for o in a.taint if is_char_promotion(o)), pending, ideal_hi=ideal)
         if op == "&":
-            return self._and(t, a, b)
-        bytes_in = frozenset()  # char bytes combined here: wrong unless cut back to 8 bits
-        if op in ("|", "^"):
-            bytes_in = self._char_extensions(e, a, b)
-        elif op == "+":
-            bytes_in = self._char_extensions(e, *(x for x, other in ((a, e.children[1]), (b, e.children[0]))
-                                                  if _assembles_bytes(other)))  # `(p[1] << 8) + p[2]`
-        if op in ("+", "-"):
-            self._numbers_not_bytes(e)
+            return self._and(e, a, b)
+        if op in ("|", "^"):  # char bytes combined here: wrong unless cut back to 8 bits
+            a, b = _used_as_byte(e, a), _used_as_byte(e, b)
+        elif op == "+":  # `(p[1] << 8) + p[2]`, `c + 0x100`
+            a, b = (_used_as_byte(e, x) if _assembles_bytes(other) or _above_byte(y) else x
+                    for x, other, y in ((a, e.children[1], b), (b, e.children[0], a)))
+        elif op == "-" and _above_byte(a):
+            b = _used_as_byte(e, b)  # `0xff - c`: the complement of a byte
         if op == "|":
             a, b = _or_hides(a, b, t), _or_hides(b, a, t)
         lost = a.lost | b.lost
-        pending = a.pending | b.pending | bytes_in
+        pending = a.pending | b.pending
+        if op in ("+", "-"):
+            pending = self._numbers_not_bytes(e, pending)
+        ia, ib = a.ideal, b.ideal
         if op in ("|", "^"):
+            ideal = (1 << max(ia.bit_length(), ib.bit_length())) - 1 if ia is not None and ib is not None else None
             if a.nonneg and b.nonneg:
                 top = (1 << max(a.hi.bit_length(), b.hi.bit_length())) - 1
-                return _fit(t, max(a.lo, b.lo) if op == "|" else 0, top, pending=pending, lost=lost)
-            return type_range(t, a.taint | b.taint, pending, lost)
+                return _fit(t, max(a.lo, b.lo) if op == "|" else 0, top, pending=pending, lost=lost, ideal_hi=ideal)
+            # With an operand that is always negative, its sign decides the result's: the
+            # other's taint does not make it negative (`~b ^ (b << 24)`).
+            taint = (a.taint if b.hi >= 0 else frozenset()) | (b.taint if a.hi >= 0 else frozenset())
+            if op == "|" and min(a.hi, b.hi) < 0:  # OR-ing bits into a negative value keeps it negative
+                return Value(max(x.lo for x in (a, b) if x.hi < 0), -1, taint, pending, lost, ideal)
+            return type_range(t, taint, pending, lost, ideal)
         if op == "+":
-            return _fit(t, a.lo + b.lo, a.hi + b.hi, a.taint | b.taint, pending, lost)
+            ideal = ia + ib if ia is not None and ib is not None else None
+            return _fit(t, a.lo + b.lo, a.hi + b.hi, a.taint | b.taint, pending, lost, ideal)
         if op == "-":
             return _fit(t, a.lo - b.hi, a.hi - b.lo, a.taint | b.taint, pending, lost)
         if op == "*":
             corners = (a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi)
-            if t.signed and a.nonneg and b.nonneg and max(corners) > t.max:
-                # A product of non-negative values that can pass INT_MAX: signed overflow.
+            ideal = ia * ib if ia is not None and ib is not None else None
+            if t.signed and a.nonneg and b.nonneg and max(corners) > t.max and (ideal is None or ideal > t.max):
+                # A product of non-negative values that can pass INT_MAX: signed overflow (unless
+                # only a char's sign ones make it that large: `h * (u16)c` is the char's bug).
                 return type_range(t, frozenset({e}), pending, lost)
-            return _fit(t, min(corners), max(corners), pending=pending, lost=lost)
+            return _fit(t, min(corners), max(corners), pending=pending, lost=lost, ideal_hi=ideal)
         self._commit(a, b)
         if op == "/" and a.nonneg and b.lo > 0:
             return _fit(t, a.lo // b.hi, a.hi // b.lo)
         if op == "%" and b.lo > 0:
             if a.nonneg:
                 return _fit(t, 0, min(a.hi, b.hi - 1))
-            return _fit(t, -(b.hi - 1), b.hi - 1, a.taint)
+            # The remainder of a negative char is negative: its ones start below b's bits.
+            latent = frozenset(Extension(x.widening, min(x.low, (b.hi - 1).bit_length()))
+                               for x in a.pending if x.widening.kind == LATENT)
+            return _fit(t, -(b.hi - 1), b.hi - 1, a.taint, latent)
+        if op == "/" and b.lo > 0:
+            latent = frozenset(Extension(x.widening, max(0, x.low - (b.lo.bit_length() - 1)))
+                               for x in a.pending if x.widening.kind == LATENT)
+            return type_range(t, a.taint, latent)
         return type_range(t, a.taint if op in ("/", "%") else frozenset())
 
     def _shift_left(self, e: Expr, a: Value, b: Value) -> Value:
         t = e.type
         klo, khi = shift_counts(b, t)
+        pending = _activate(e, a.pending)  # `c << 8`, `(u32)c << 8`: a char shifted is a byte
         if not a.nonneg:
-            self._char_use(a, e)  # `c << 8` with a signed char
-            if a.lo is not None and a.lo > t.min and a.hi > 0:
-                self.unsure = True
-            return type_range(t, a.taint, a.pending)
+            if a.lo is not None and a.lo > t.min and a.hi > 0 and not pending:
+                self.unsure = True  # `(0xff - h) << 24`: what the code around proves about h may decide
+            # `c << 8` with a signed char: the ones its sign brings move up with it; in an
+            # int, the sign extension of a later widening continues them.
+            moved = frozenset(Extension(x.widening, min(x.low + klo, t.bits)) for x in pending)
+            return type_range(t, a.taint, moved)
         # Sign-extended upper bits shifted out of the type are gone: `(u64)(b << 24) << 32`.
-        moved = (Extension(x.widening, x.low + klo) for x in a.pending)
-        a = Value(a.lo, a.hi, a.taint, frozenset(x for x in moved if x.low < t.bits))
+        moved = (Extension(x.widening, x.low + klo) for x in pending)
+        pending = frozenset(x for x in moved if x.low < t.bits)
+        ideal = a.ideal if a.ideal is not None else a.hi
         top = a.hi << khi
         if top <= t.max:
-            return Value(a.lo << klo, top, frozenset(), a.pending, a.lost)
+            return Value(a.lo << klo, top, frozenset(), pending, a.lost, _below_hi(ideal << khi, Value(0, top)))
         if t.signed and a.hi > 0:
-            # The shift can set the sign bit of a value that was never negative.
+            # The shift can set the sign bit of a value that was never negative, unless what
+            # reaches it is only a char's sign ones (`(c & 0x1ff) << 23`: that is the char's bug).
             self.sign_shifts.append(e)
-            return type_range(t, a.taint | {e}, a.pending)
-        if not t.signed and a.hi > 0:
-            # Bits shifted out of an unsigned value: lost if it is widened later.
-            return type_range(t, a.taint, a.pending, a.lost | {e})
-        return type_range(t, a.taint, a.pending, a.lost)
+            taint = a.taint | {e} if ideal << khi > t.max else a.taint
+            return type_range(t, taint, pending, ideal_hi=ideal << khi)
+        if not t.signed and a.hi > 0 and ideal << khi > t.max:
+            # Bits shifted out of an unsigned value: lost if it is widened later. Not the
+            # sign ones of a char (`(u32)c << 16`): losing them is right.
+            return type_range(t, a.taint, pending, a.lost | {e})
+        return type_range(t, a.taint, pending, a.lost, ideal << khi)
 
     def _char_use(self, v: Value, at: Expr, plain_only: bool = False) -> None:
         """Record that a possibly negative char byte is used as an unsigned byte at `at`."""
         for origin in v.taint:
             if is_char_promotion(origin) and not (plain_only and _explicitly_signed(origin)):
                 self.char_uses.append((origin, at))
-
-    @staticmethod
-    def _char_extensions(at: Expr, *values: Value) -> frozenset:
-        """Char bytes OR-ed or added at `at`: their sign bits (8 and up) are wrong
-        unless the result is cut back to 8 bits (`buf[i] = hex[n] | lower`)."""
-        return frozenset(Extension(Widening(at, frozenset({o}), 8, kind="char"), 8)
-                         for v in values for o in v.taint if is_char_promotion(o))
 
     def _offset(self, e: Expr, kids: list[Value]) -> None:
         """`p + (b << 24)`, `p[b << 24]`: the int offset is sign-extended to the
@@ -358,33 +437,57 @@ class ValueAnalysis:
             if value.taint and t.is_integer and t.signed and pointer_bits > t.bits:
                 self.widenings.append(Widening(e, value.taint, t.bits))
 
-    def _and(self, t: CType, a: Value, b: Value) -> Value:
+    def _and(self, e: Expr, a: Value, b: Value) -> Value:
+        t = e.type
+        # A char masked with a non-negative mask is a byte: `c & 0xff` is right, `c & 0xfff`
+        # and `h & c` keep its sign ones in bits 8 and up.
+        if b.nonneg or _has_latent(b):  # `h & c`, `c & d`
+            a = _used_as_byte(e, a)
+        if a.nonneg or _has_latent(a):
+            b = _used_as_byte(e, b)
         # A non-negative mask below an extension's lowest bit clears all its ones;
         # and `x & ~b` wants the ones a sign-extended complement brings.
-        pending = _not_complement_masks((_below(a.pending, b.hi.bit_length()) if b.nonneg else a.pending) | (
-            _below(b.pending, a.hi.bit_length()) if a.nonneg else b.pending))
+        # Zeros where ones were meant (a lost upper half) show only where the other operand
+        # is meant to have ones: `(u64)(h * h) & ~w32` is right.
+        kept_a = _masked(a.pending, b, e.children[1], b.pending)
+        pending = _not_complement_masks(kept_a | _masked(b.pending, a, e.children[0], kept_a), e.children)
+        # Upper bits an unsigned operand lost were meant to survive only where the other
+        # operand's upper bits are ones as meant: it lost bits too, or it is a complement.
+        lost = (a.lost if b.lost or _complement(e.children[1]) else frozenset()) | (
+            b.lost if a.lost or _complement(e.children[0]) else frozenset())
+        # `x & ~b`: the complement's ones are a mask's; only x can make the result negative.
+        taint = frozenset(o for v, k in ((a, e.children[0]), (b, e.children[1])) for o in v.taint
+                          if not (_complement(k) and o is _unparen_cast(k)))
+        ia, ib = a.ideal, b.ideal
+        ideal = min(ia, ib) if ia is not None and ib is not None else ia if ia is not None else ib
         if a.nonneg and b.nonneg:
-            return Value(0, min(a.hi, b.hi), frozenset(), pending)
+            return Value(0, min(a.hi, b.hi), frozenset(), pending, lost, _below_hi(ideal, Value(0, min(a.hi, b.hi))))
         if a.nonneg or b.nonneg:
-            return _fit(t, 0, a.hi if a.nonneg else b.hi, pending=pending)
-        return type_range(t, a.taint | b.taint, pending)
+            return _fit(t, 0, a.hi if a.nonneg else b.hi, pending=pending, lost=lost, ideal_hi=ideal)
+        return type_range(t, taint, pending, lost, ideal)
 
-    def _numbers_not_bytes(self, e: Expr) -> None:
+    def _numbers_not_bytes(self, e: Expr, pending: frozenset) -> frozenset:
         """`pos + delta` with an int8_t/signed char delta is arithmetic on a signed
         number: its conversion to the other operand's unsigned type is not a byte
-        read wrongly. (A plain char added to an unsigned sum still is: a checksum.)"""
-        converted = {id(c) for c in e.children if c.kind is Kind.CAST and not c.explicit}
+        read wrongly. (A plain char added to an unsigned sum still is: a checksum; and
+        any char added to assembled bytes, `(w << 8) + sc`.)"""
+        kids = e.children
+        converted = {id(c) for c, other in zip(kids, reversed(kids), strict=True)
+                     if c.kind is Kind.CAST and not c.explicit and not _assembles_bytes(other)}
         self.char_uses = [(origin, at) for origin, at in self.char_uses
                           if not (id(at) in converted and _explicitly_signed(origin))]
+        return frozenset(x for x in pending if not (
+            x.widening.kind == "char" and id(x.widening.sink) in converted
+            and all(_explicitly_signed(o) for o in x.widening.origins)))
 
     def _compound_assign(self, e: Expr, target: Value, rhs: Value) -> Value:
         # `u32 v; v |= x64` stores only the low 32 bits: sign-extended upper bits vanish.
         op = e.op[:-1]
         if op in ("+", "-"):
-            self._numbers_not_bytes(e)
+            rhs = replace(rhs, pending=self._numbers_not_bytes(e, rhs.pending))
         if op in _LOW_BITS_PRESERVING and e.type.is_integer:
             pending = _below(rhs.pending, e.type.bits)
-            rhs = Value(rhs.lo, rhs.hi, rhs.taint, _not_complement_masks(pending) if op == "&" else pending)
+            rhs = Value(rhs.lo, rhs.hi, rhs.taint, _not_complement_masks(pending, e.children) if op == "&" else pending)
         self._commit(target, rhs)
         return type_range(e.type)
 
@@ -405,8 +508,8 @@ class ValueAnalysis:
                 return type_range(t, pending=a.pending, lost=frozenset({e}))
             if not t.signed:
                 return type_range(t, pending=a.pending)
-            if op == "~" and a.nonneg and operand.type.is_integer and not operand.type.signed \
-                    and operand.type.bits < t.bits:
+            bits = operand.bitfield_width or operand.type.bits  # an `unsigned :8` bit-field is promoted too
+            if op == "~" and a.nonneg and operand.type.is_integer and not operand.type.signed and bits < t.bits:
                 # `~(u16)x` is negative: widened, its upper bits are all ones.
                 return Value(lo, hi, frozenset({e}), a.pending)
             return _fit(t, lo, hi, pending=a.pending)
@@ -420,7 +523,8 @@ class ValueAnalysis:
         pending = x.pending | y.pending
         if not t.is_integer or x.lo is None or y.lo is None:
             return type_range(t, pending=pending)
-        return _fit(t, min(x.lo, y.lo), max(x.hi, y.hi), x.taint | y.taint, pending, x.lost | y.lost)
+        ideal = max(x.ideal, y.ideal) if x.ideal is not None and y.ideal is not None else None
+        return _fit(t, min(x.lo, y.lo), max(x.hi, y.hi), x.taint | y.taint, pending, x.lost | y.lost, ideal)
 
 
 def _compare(op: str, a: Value, b: Value) -> Value:
@@ -434,20 +538,104 @@ def _compare(op: str, a: Value, b: Value) -> Value:
 
 
 def _or_hides(v: Value, other: Value, t: CType) -> Value:
-    """v without the sign extensions that OR-ing with a constant whose upper bits
-    are all ones makes invisible (`x | 0xffffffff80000000ULL`)."""
-    if not v.pending or other.lo is None or other.lo != other.hi:
+    """v without the extensions that OR-ing with a value whose upper bits are all
+    ones makes invisible (`x | 0xffffffff80000000ULL`; a non-negative value of at
+    least its lower bound has every upper one of that bound)."""
+    if not v.pending or other.lo is None:
         return v
-    ones = other.lo % (1 << t.bits)
-    kept = frozenset(x for x in v.pending if ones >> x.low != (1 << (t.bits - x.low)) - 1)
-    return Value(v.lo, v.hi, v.taint, kept)
+    if other.hi < 0:  # every value of [lo, -1] has the bits from that of -lo up set: `c | ~b`
+        ones = (1 << t.bits) - (1 << (-other.lo - 1).bit_length())
+    elif other.lo == other.hi or other.nonneg:
+        ones = other.lo % (1 << t.bits)
+    else:
+        return v
+    ones_top = v.hi.bit_length() if v.nonneg else t.bits  # a non-negative v has no wrong ones above its range
+    kept = set()
+    for x in v.pending:
+        top = t.bits if x.widening.kind == "zero" else ones_top  # (zeros where ones were meant lie above it)
+        low = x.low  # the ones from the first bit the constant does not cover
+        while low < top and ones >> low & 1:
+            low += 1
+        if low < top:
+            kept.add(x if low == x.low else Extension(x.widening, low))
+    return replace(v, pending=frozenset(kept))
 
 
-def _not_complement_masks(pending: frozenset) -> frozenset:
-    """Without the sign-extended complements `~b` of narrow values: as an AND mask
-    their upper ones are exactly what `~(u64)b` would have given."""
+def _not_complement_masks(pending: frozenset, operands: list[Expr]) -> frozenset:
+    """Without the sign-extended complements `~b` of narrow values that are operands
+    of the '&' themselves (`x & ~b`, `x &= ~b`): as an AND mask their upper ones are
+    exactly what `~(u64)b` would have given. (`x & (~b | m)` has no such intent.)"""
+    direct = {id(_unparen(o)) for o in operands}
     return frozenset(x for x in pending if not (
-        x.widening.kind == "sign" and all(o.kind is Kind.UNARY and o.op == "~" for o in x.widening.origins)))
+        x.widening.kind == "sign" and id(_unparen(x.widening.sink)) in direct and not x.widening.sink.explicit
+        and all(o.kind is Kind.UNARY and o.op == "~" for o in x.widening.origins)))
+
+
+def _unparen(e: Expr) -> Expr:
+    while e.kind is Kind.PAREN and e.children:
+        e = e.children[-1]
+    return e
+
+
+def _unparen_cast(e: Expr) -> Expr:
+    """e without parentheses and implicit conversions."""
+    while e.kind in (Kind.PAREN, Kind.CAST) and e.children and not e.explicit:
+        e = e.children[-1]
+    return e
+
+
+def _complement(e: Expr) -> bool:
+    """Is e a '~' (after parentheses and implicit conversions)?"""
+    e = _unparen_cast(e)
+    return e.kind is Kind.UNARY and e.op == "~"
+
+
+def _has_latent(v: Value) -> bool:
+    return any(x.widening.kind == LATENT for x in v.pending)
+
+
+def _used_as_byte(at: Expr, v: Value) -> Value:
+    return replace(v, pending=_activate(at, v.pending)) if v.pending else v
+
+
+def _above_byte(v: Value) -> bool:
+    """A constant that is no signed char offset (`c + 128` maps -128..127 onto 0..255):
+    0xff or more. Adding a char to it, or subtracting one from it, is byte arithmetic
+    (`0xff - c`, `c + 0x100`)."""
+    return v.lo is not None and v.lo == v.hi and v.lo >= 0xFF
+
+
+def _masked(pending: frozenset, mask: Value, operand: Expr, mask_ones: frozenset) -> frozenset:
+    """The extensions of an operand of '&' that can show through the other operand.
+    Zeros where ones were meant: where the mask's intended value can have ones (a
+    complement `~b` is meant to have ones above). Wrong ones: where the mask's value
+    can have ones, unless those are only the mask's own wrong ones (mask_ones, which
+    are reported instead: fixing them alone gives the right value)."""
+    ideal = None if _complement(operand) else mask.ideal
+    bits = ideal.bit_length() if ideal is not None else None
+    kept = set()
+    for x in pending:
+        if x.widening.kind == "zero":
+            if bits is None or x.low < bits:
+                kept.add(x)
+        elif (not mask.nonneg or x.low < mask.hi.bit_length()) and (
+                bits is None or x.low < bits or not any(
+                    y.low <= x.low and y.widening.kind not in ("zero", LATENT) for y in mask_ones)):
+            kept.add(x)
+    return frozenset(kept)
+
+
+def _latent(promotion: Expr) -> Extension:
+    """The sign ones of a char just promoted, not yet used as a byte."""
+    return Extension(Widening(promotion, frozenset({promotion}), 8, kind=LATENT), 8)
+
+
+def _activate(at: Expr, pending: frozenset) -> frozenset:
+    """pending with the chars' latent sign ones made a byte use at `at`."""
+    if not any(x.widening.kind == LATENT for x in pending):
+        return pending
+    return frozenset(Extension(Widening(at, x.widening.origins, 8, kind="char"), x.low)
+                     if x.widening.kind == LATENT else x for x in pending)
 
 
 def _below(pending: frozenset, bits: int) -> frozenset:

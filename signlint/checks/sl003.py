@@ -25,7 +25,8 @@ def _how(use: Expr, source: Source) -> str:
     if use.op in ("==", "!="):
         return "compared with a value above 0x7f, the comparison never holds"
     verb = {"<<": "shifted", "|": "OR-ed with other bits", "^": "XOR-ed with other bits",
-            "+": "added to assembled bytes"}.get(use.op, f"used in '{use.op}'")
+            "&": "masked with bits above the byte", "+": "added as a byte",
+            "-": "subtracted as a byte"}.get(use.op, f"used in '{use.op}'")
     return f"{verb}, its upper bits become ones"
 
 
