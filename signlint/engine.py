@@ -155,7 +155,7 @@ class Engine:
             return True
 
         try:
-            for root in tu.roots(wanted, once if seen is not None else None):
+            for root in tu.roots(wanted, once if seen is not None else None, relevant_only=True):
                 analysis = ValueAnalysis()
                 analysis.run(root.expr)
                 if not (analysis.widenings or analysis.char_uses or analysis.sign_shifts):

@@ -57,6 +57,13 @@ def _declare(lib) -> None:
     lib._signlint_ready = True
 
 
+class _CXType(ctypes.Structure):
+    """CXType, laid out as in clang-c/Index.h; data0 is the type's QualType (a
+    pointer, unique per type and qualifiers within one translation unit)."""
+
+    _fields_ = [("kind", ctypes.c_int), ("data0", ctypes.c_void_p), ("data1", ctypes.c_void_p)]
+
+
 class _Raw:
     """Prototypes for the walk's hot path, without the bindings' per-call checks
     (which cost more than the calls: a null test, by a library call, per property)."""
@@ -64,12 +71,16 @@ class _Raw:
     def __init__(self, lib) -> None:
         raw = ctypes.CDLL(lib._name)
         visit = ctypes.CFUNCTYPE(ctypes.c_int, ci.Cursor, ci.Cursor, ctypes.py_object)
+        includes = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint, ctypes.py_object)
         for name, args, result in (
             ("clang_visitChildren", [ci.Cursor, visit, ctypes.py_object], ctypes.c_uint),
-            ("clang_getCursorType", [ci.Cursor], ci.Type),
-            ("clang_getCanonicalType", [ci.Type], ci.Type),
-            ("clang_Type_getSizeOf", [ci.Type], ctypes.c_longlong),
+            ("clang_getInclusions", [ctypes.c_void_p, includes, ctypes.py_object], None),
+            ("clang_getFileName", [ctypes.c_void_p], ci._CXString),
+            ("clang_getCursorType", [ci.Cursor], _CXType),
+            ("clang_getCanonicalType", [_CXType], _CXType),
+            ("clang_Type_getSizeOf", [_CXType], ctypes.c_longlong),
             ("clang_getCursorBinaryOperatorKind", [ci.Cursor], ctypes.c_int),
+            ("clang_getCursorUnaryOperatorKind", [ci.Cursor], ctypes.c_int),
             ("clang_getCursorReferenced", [ci.Cursor], ci.Cursor),
             ("clang_Cursor_isBitField", [ci.Cursor], ctypes.c_uint),
             ("clang_getFieldDeclBitWidth", [ci.Cursor], ctypes.c_int),
@@ -82,7 +93,9 @@ class _Raw:
             fn = getattr(raw, name)
             fn.argtypes, fn.restype = args, result
         self.lib = raw
+        self.visit = visit  # the visitor type, for other callbacks
         self.visitor = visit(_collect)
+        self.includes = includes(_include)
 
     def children(self, cursor) -> list:
         out: list = []
@@ -93,6 +106,11 @@ class _Raw:
 def _collect(child, parent, out) -> int:
     out.append(child)
     return 1  # CXChildVisit_Continue
+
+
+def _include(file, stack, depth, out) -> None:
+    if depth:  # depth 0 is the main file
+        out.append(file)
 
 
 _raw: _Raw | None = None
@@ -120,6 +138,8 @@ _EXPR_FIRST, _EXPR_LAST = 100, 199
 _UNEXPOSED_EXPR, _DECL_REF, _MEMBER_REF, _CALL = 100, 101, 102, 103
 _INTEGER_LITERAL, _CHARACTER_LITERAL, _PAREN, _UNARY = 106, 110, 111, 112
 _SUBSCRIPT, _BINARY, _COMPOUND_ASSIGN, _CONDITIONAL, _CSTYLE_CAST = 113, 114, 115, 116, 117
+_MUL, _SHL = 3, 8  # CXBinaryOperatorKind
+_NOT = 9  # CXUnaryOperatorKind of '~'
 _SIZEOF_LIKE = 136  # sizeof / alignof (UnaryExprOrTypeTraitExpr)
 _FIELD_DECL, _ENUM_CONSTANT_DECL, _FUNCTION_DECL, _VAR_DECL = 6, 7, 8, 9
 
@@ -169,7 +189,8 @@ class TranslationUnit:
             raise FrontendError(f"libclang could not parse {path} ({exc})") from None
         # clang names files relative to its working directory (-working-directory).
         self._cwd = args[args.index("-working-directory") + 1] if "-working-directory" in args[:-1] else os.getcwd()
-        self._ctypes: dict[tuple, CType] = {}
+        self._ctypes: dict[tuple, CType] = {}  # by canonical type kind (or enum)
+        self._type_ctypes: dict[int | None, CType] = {}  # by CXType data0: one entry per type spelled
         self._file_names: dict[int, str | None] = {}
         self._texts: dict[str, bytes] = {os.path.realpath(k): v.encode() for k, v in (unsaved or {}).items()}
 
@@ -191,7 +212,10 @@ class TranslationUnit:
         return [m.group(1) for d in self._tu.diagnostics if (m := _UNKNOWN_ARGUMENT.match(d.spelling))]
 
     def included_files(self) -> set[str]:
-        return {self._real(inc.include.name) for inc in self._tu.get_includes() if inc.include}
+        fast = self._fast
+        handles: list[int] = []
+        fast.lib.clang_getInclusions(self._tu._as_parameter_, fast.includes, handles)
+        return {self._real(ci._CXString.from_result(fast.lib.clang_getFileName(h))) for h in set(handles) if h}
 
     def _real(self, name: str) -> str:
         key = (self._cwd, name)
@@ -203,15 +227,19 @@ class TranslationUnit:
     # -- expressions -------------------------------------------------------
 
     def roots(self, wanted: Callable[[str], bool],
-              once: Callable[[tuple[str, int, str]], bool] | None = None) -> Iterator[Root]:
+              once: Callable[[tuple[str, int, str]], bool] | None = None,
+              relevant_only: bool = False) -> Iterator[Root]:
         """Every maximal expression in the bodies and initialisers of top-level
         declarations that sit in a wanted file (a realpath predicate).
 
         once, if given, is asked about each such declaration outside the main file
         (a header's static inline function, say), keyed by (real path, offset,
-        name): False skips its walk (it was analysed in another translation unit)."""
+        name): False skips its walk (it was analysed in another translation unit).
+        relevant_only leaves out the roots in which the value analysis cannot
+        find anything (see _is_origin): most of them, and the cheapest to leave."""
         fast, tu = self._fast, self._tu
         raw = fast.lib
+        scan = self._scanner() if relevant_only else None
         file_ok: dict[int, str | None] = {}  # CXFile -> its real path if wanted, else None
         handle = ctypes.c_void_p()
         offset = ctypes.c_uint()
@@ -240,24 +268,84 @@ class TranslationUnit:
                 if not once((path, offset.value, spelling)):
                     continue
             function = spelling if kind == _FUNCTION_DECL else ""
-            for expr in self._statement_roots(decl):
+            for expr in self._statement_roots(decl, scan):
                 yield Root(expr, function)
 
-    def _statement_roots(self, cursor) -> Iterator[Expr]:
+    def _statement_roots(self, cursor, scan=None) -> Iterator[Expr]:
         # Iterative: long `else if` chains and deep macro expansions must not hit
         # Python's recursion limit.
         fast, tu = self._fast, self._tu
+        visit = fast.lib.clang_visitChildren
         pending = [cursor]
         while pending:
             node = pending.pop()
-            statements = []
+            statements: list = []
             for child in fast.children(node):
-                child._tu = tu
                 if _EXPR_FIRST <= child._kind_id <= _EXPR_LAST:
+                    if scan is not None:
+                        # Most roots hold no origin: walk their cursors only, keeping
+                        # the statements inside them (GNU statement expressions).
+                        inner: list = []
+                        if not self._is_origin(child) and not visit(child, scan, inner):
+                            statements += inner
+                            continue
+                    child._tu = tu
                     yield self._convert(child, statements)
                 else:
                     statements.append(child)
             pending.extend(reversed(statements))
+
+    # -- the pre-test: can a root produce anything? ---------------------------
+    #
+    # The value analysis (values.py) reports only widenings, char uses and sign
+    # shifts, and each needs an origin in the root: a '<<' (a sign shift, or upper
+    # bits lost), a '*' of signed type (an overflow), a '~' of signed type or of an
+    # unsigned type of at most 32 bits, or a conversion of a signed 8-bit value (a
+    # char promotion, or a char used as an index). A root without any of them
+    # yields nothing, so it is neither converted nor analysed. The test looks at
+    # cursor kinds, operator kinds and (for a few cursors) types only. A new kind
+    # of origin in values.py must be added here: tests/test_prefilter.py compares
+    # the results with and without this test on every fixture.
+
+    def _is_origin(self, c) -> bool:
+        """Is the cursor itself a '<<', a signed '*' or a '~' that can lose or set
+        upper bits (see above)?"""
+        kind = c._kind_id
+        raw = self._fast.lib
+        if kind == _BINARY:
+            op = raw.clang_getCursorBinaryOperatorKind(c)
+            if op == _SHL:
+                return True
+            return op == _MUL and self._ctype_of(c).signed
+        if kind == _UNARY and raw.clang_getCursorUnaryOperatorKind(c) == _NOT:
+            t = self._ctype_of(c)
+            return t.is_integer and (t.signed or t.bits <= 32)
+        return False
+
+    def _scanner(self):
+        """A clang_visitChildren callback over the cursors of one root: recurses
+        into expressions, collects statements (in its data list) and breaks at the
+        first origin. A char is looked for among the operands of conversions
+        (implicit ones are unexposed expressions) and subscripts."""
+        is_origin, ctype_of = self._is_origin, self._ctype_of
+        operators = frozenset({_BINARY, _UNARY})
+        conversions = frozenset({_UNEXPOSED_EXPR, _CSTYLE_CAST, _SUBSCRIPT})  # their operands may be chars
+
+        def scan(child, parent, statements) -> int:
+            kind = child._kind_id
+            if kind < _EXPR_FIRST or kind > _EXPR_LAST:
+                if 200 <= kind < 300:
+                    statements.append(child)
+                return 1  # CXChildVisit_Continue
+            if kind in operators and is_origin(child):
+                return 0  # CXChildVisit_Break
+            if parent._kind_id in conversions:
+                t = ctype_of(child)
+                if t.signed and t.bits == 8:
+                    return 0
+            return 2  # CXChildVisit_Recurse
+
+        return self._fast.visit(scan)
 
     def _convert(self, root, statements: list) -> Expr:
         """Post-order conversion of an expression; statements found inside it (GNU
@@ -287,7 +375,7 @@ class TranslationUnit:
     def _node(self, c, children: list[Expr]) -> Expr:
         kid = c._kind_id
         raw = self._fast.lib
-        node = Expr(Kind.OTHER, self._ctype(raw.clang_getCursorType(c)), children, handle=c)
+        node = Expr(Kind.OTHER, self._ctype_of(c), children, handle=c)
         if kid in (_BINARY, _COMPOUND_ASSIGN):
             node.kind = Kind.BINARY if kid == _BINARY else Kind.COMPOUND_ASSIGN
             node.op = _BINARY_OPS.get(raw.clang_getCursorBinaryOperatorKind(c), "?")
@@ -297,7 +385,7 @@ class TranslationUnit:
                 children[1].value = _evaluate(children[1].handle)
         elif kid == _UNARY:
             node.kind = Kind.UNARY
-            node.op = _UNARY_OPS.get(_lib().clang_getCursorUnaryOperatorKind(c), "?")
+            node.op = _UNARY_OPS.get(raw.clang_getCursorUnaryOperatorKind(c), "?")
         elif kid == _CSTYLE_CAST:
             node.kind, node.explicit = Kind.CAST, True
         elif kid == _UNEXPOSED_EXPR:
@@ -316,7 +404,7 @@ class TranslationUnit:
             ref = raw.clang_getCursorReferenced(c)
             if ref._kind_id == _FIELD_DECL and raw.clang_Cursor_isBitField(ref):
                 node.bitfield_width = raw.clang_getFieldDeclBitWidth(ref)
-                node.type = self._ctype(raw.clang_getCursorType(ref))  # the declared type, for its sign
+                node.type = self._ctype_of(ref)  # the declared type, for its sign
         elif kid == _CONDITIONAL:
             node.kind = Kind.CONDITIONAL
         elif kid == _CALL:
@@ -327,19 +415,28 @@ class TranslationUnit:
             node.value = _evaluate(c)
         return node
 
-    def _ctype(self, t) -> CType:
+    def _ctype_of(self, c) -> CType:
+        """The type of a cursor, cached per type as spelled (a typedef, say)."""
+        t = self._fast.lib.clang_getCursorType(c)
+        found = self._type_ctypes.get(t.data0)
+        if found is None:
+            found = self._type_ctypes[t.data0] = self._ctype(t)
+        return found
+
+    def _ctype(self, t: _CXType) -> CType:
         raw = self._fast.lib
         canon = raw.clang_getCanonicalType(t)
-        kind_id = canon._kind_id
+        kind_id = canon.kind
         found = self._ctypes.get(kind_id)
         if found is not None:
             return found
-        canon._tu = self._tu
         kind = ci.TypeKind.from_id(kind_id)
         if kind == ci.TypeKind.ENUM:  # keyed by the enum: its underlying type varies
-            key = ("enum", canon.spelling)
+            enum = ci.Type.from_buffer_copy(canon)  # for the bindings' properties
+            enum._tu = self._tu
+            key = ("enum", enum.spelling)
             if key not in self._ctypes:
-                underlying = canon.get_declaration().enum_type.get_canonical()
+                underlying = enum.get_declaration().enum_type.get_canonical()
                 self._ctypes[key] = self._integer(underlying.kind.name, raw.clang_Type_getSizeOf(canon))
             return self._ctypes[key]
         if kind.name in _INTEGER_KINDS:
