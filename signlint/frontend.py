@@ -95,6 +95,7 @@ class _Raw:
         self.lib = raw
         self.visit = visit  # the visitor type, for other callbacks
         self.visitor = visit(_collect)
+        self.declarations = visit(_collect_declarations)
         self.includes = includes(_include)
 
     def children(self, cursor) -> list:
@@ -106,6 +107,12 @@ class _Raw:
 def _collect(child, parent, out) -> int:
     out.append(child)
     return 1  # CXChildVisit_Continue
+
+
+def _collect_declarations(child, parent, out) -> int:
+    if child._kind_id in _WALKED_DECLARATIONS:
+        out.append(child)
+    return 1
 
 
 def _include(file, stack, depth, out) -> None:
@@ -142,6 +149,7 @@ _MUL, _SHL = 3, 8  # CXBinaryOperatorKind
 _NOT = 9  # CXUnaryOperatorKind of '~'
 _SIZEOF_LIKE = 136  # sizeof / alignof (UnaryExprOrTypeTraitExpr)
 _FIELD_DECL, _ENUM_CONSTANT_DECL, _FUNCTION_DECL, _VAR_DECL = 6, 7, 8, 9
+_WALKED_DECLARATIONS = frozenset({_FUNCTION_DECL, _VAR_DECL})  # the top-level declarations roots() reads
 
 # CXUnaryOperatorKind (clang-c/Index.h).
 _UNARY_OPS = {1: "post++", 2: "post--", 3: "++", 4: "--", 5: "&", 6: "*", 7: "+", 8: "-",
@@ -243,12 +251,14 @@ class TranslationUnit:
         file_ok: dict[int, str | None] = {}  # CXFile -> its real path if wanted, else None
         handle = ctypes.c_void_p()
         offset = ctypes.c_uint()
-        for decl in fast.children(tu.cursor):  # thousands per kernel TU: raw calls only
+        file_of, location_of, handle_ref = raw.clang_getExpansionLocation, raw.clang_getCursorLocation, \
+            ctypes.byref(handle)
+        decls: list = []
+        raw.clang_visitChildren(tu.cursor, fast.declarations, decls)
+        for decl in decls:  # thousands per kernel TU, mostly in headers: raw calls only
             kind = decl._kind_id
-            if kind != _FUNCTION_DECL and kind != _VAR_DECL:
-                continue
-            location = raw.clang_getCursorLocation(decl)
-            raw.clang_getExpansionLocation(location, ctypes.byref(handle), None, None, None)
+            location = location_of(decl)
+            file_of(location, handle_ref, None, None, None)
             key = handle.value
             if not key:
                 continue
