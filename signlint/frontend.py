@@ -64,31 +64,45 @@ class _CXType(ctypes.Structure):
     _fields_ = [("kind", ctypes.c_int), ("data0", ctypes.c_void_p), ("data1", ctypes.c_void_p)]
 
 
+class _String(ctypes.Structure):
+    """CXString (clang-c/CXString.h)."""
+
+    _fields_ = [("data", ctypes.c_void_p), ("private_flags", ctypes.c_uint)]
+
+
 class _Raw:
     """Prototypes for the walk's hot path, without the bindings' per-call checks
-    (which cost more than the calls: a null test, by a library call, per property)."""
+    (which cost more than the calls: a null test, by a library call, per property).
+
+    The hot ones have no argtypes either: ctypes then passes each argument as the
+    ctypes object it is (a structure by value, byref(), None, a callback, a
+    ctypes.py_object), which is about a third faster than converting it through
+    argtypes. Every argument given to them must be such an object: a Python int
+    would go as a C int."""
 
     def __init__(self, lib) -> None:
         raw = ctypes.CDLL(lib._name)
         visit = ctypes.CFUNCTYPE(ctypes.c_int, ci.Cursor, ci.Cursor, ctypes.py_object)
         includes = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint, ctypes.py_object)
         for name, args, result in (
-            ("clang_visitChildren", [ci.Cursor, visit, ctypes.py_object], ctypes.c_uint),
             ("clang_getInclusions", [ctypes.c_void_p, includes, ctypes.py_object], None),
-            ("clang_getFileName", [ctypes.c_void_p], ci._CXString),
-            ("clang_getCursorType", [ci.Cursor], _CXType),
-            ("clang_getCanonicalType", [_CXType], _CXType),
-            ("clang_Type_getSizeOf", [_CXType], ctypes.c_longlong),
-            ("clang_getCursorBinaryOperatorKind", [ci.Cursor], ctypes.c_int),
-            ("clang_getCursorUnaryOperatorKind", [ci.Cursor], ctypes.c_int),
-            ("clang_getCursorReferenced", [ci.Cursor], ci.Cursor),
-            ("clang_Cursor_isBitField", [ci.Cursor], ctypes.c_uint),
-            ("clang_getFieldDeclBitWidth", [ci.Cursor], ctypes.c_int),
-            ("clang_getCursorLocation", [ci.Cursor], ci.SourceLocation),
-            ("clang_getExpansionLocation", [ci.SourceLocation, ctypes.POINTER(ctypes.c_void_p)]
-             + [ctypes.POINTER(ctypes.c_uint)] * 3, None),
-            ("clang_isCursorDefinition", [ci.Cursor], ctypes.c_uint),
-            ("clang_Location_isFromMainFile", [ci.SourceLocation], ctypes.c_int),
+            ("clang_getFileName", [ctypes.c_void_p], _String),
+            ("clang_getCString", None, ctypes.c_char_p),
+            ("clang_disposeString", None, None),
+            # unchecked (see above)
+            ("clang_visitChildren", None, ctypes.c_uint),
+            ("clang_getCursorType", None, _CXType),
+            ("clang_getCanonicalType", None, _CXType),
+            ("clang_Type_getSizeOf", None, ctypes.c_longlong),
+            ("clang_getCursorBinaryOperatorKind", None, ctypes.c_int),
+            ("clang_getCursorUnaryOperatorKind", None, ctypes.c_int),
+            ("clang_getCursorReferenced", None, ci.Cursor),
+            ("clang_Cursor_isBitField", None, ctypes.c_uint),
+            ("clang_getFieldDeclBitWidth", None, ctypes.c_int),
+            ("clang_getCursorLocation", None, ci.SourceLocation),
+            ("clang_getExpansionLocation", None, None),
+            ("clang_isCursorDefinition", None, ctypes.c_uint),
+            ("clang_Location_isFromMainFile", None, ctypes.c_int),
         ):
             fn = getattr(raw, name)
             fn.argtypes, fn.restype = args, result
@@ -100,8 +114,16 @@ class _Raw:
 
     def children(self, cursor) -> list:
         out: list = []
-        self.lib.clang_visitChildren(cursor, self.visitor, out)
+        self.lib.clang_visitChildren(cursor, self.visitor, ctypes.py_object(out))
         return out
+
+    def file_name(self, handle: int) -> str:
+        """The name of a CXFile (a non-null handle), as clang reports it."""
+        string = self.lib.clang_getFileName(handle)
+        try:
+            return (self.lib.clang_getCString(string) or b"").decode("utf-8", "surrogateescape")
+        finally:
+            self.lib.clang_disposeString(string)
 
 
 def _collect(child, parent, out) -> int:
@@ -200,6 +222,7 @@ class TranslationUnit:
         self._ctypes: dict[tuple, CType] = {}  # by canonical type kind (or enum)
         self._type_ctypes: dict[int | None, CType] = {}  # by CXType data0: one entry per type spelled
         self._file_names: dict[int, str | None] = {}
+        self._paths: dict[int, str] = {}  # CXFile -> real path
         self._texts: dict[str, bytes] = {os.path.realpath(k): v.encode() for k, v in (unsaved or {}).items()}
 
     # -- diagnostics -------------------------------------------------------
@@ -220,10 +243,16 @@ class TranslationUnit:
         return [m.group(1) for d in self._tu.diagnostics if (m := _UNKNOWN_ARGUMENT.match(d.spelling))]
 
     def included_files(self) -> set[str]:
-        fast = self._fast
         handles: list[int] = []
-        fast.lib.clang_getInclusions(self._tu._as_parameter_, fast.includes, handles)
-        return {self._real(ci._CXString.from_result(fast.lib.clang_getFileName(h))) for h in set(handles) if h}
+        self._fast.lib.clang_getInclusions(self._tu._as_parameter_, self._fast.includes, handles)
+        return {self._file_path(h) for h in set(handles) if h}
+
+    def _file_path(self, handle: int) -> str:
+        """The real path of a CXFile of this TU (a non-null handle)."""
+        path = self._paths.get(handle)
+        if path is None:
+            path = self._paths[handle] = self._real(self._fast.file_name(handle))
+        return path
 
     def _real(self, name: str) -> str:
         key = (self._cwd, name)
@@ -254,21 +283,22 @@ class TranslationUnit:
         file_of, location_of, handle_ref = raw.clang_getExpansionLocation, raw.clang_getCursorLocation, \
             ctypes.byref(handle)
         decls: list = []
-        raw.clang_visitChildren(tu.cursor, fast.declarations, decls)
+        raw.clang_visitChildren(tu.cursor, fast.declarations, ctypes.py_object(decls))
+        known = file_ok.get
         for decl in decls:  # thousands per kernel TU, mostly in headers: raw calls only
-            kind = decl._kind_id
             location = location_of(decl)
             file_of(location, handle_ref, None, None, None)
             key = handle.value
-            if not key:
-                continue
-            if key not in file_ok:
-                name = ci._CXString.from_result(_lib().clang_getFileName(handle))
-                real = self._real(name)
-                file_ok[key] = real if wanted(real) else None
-            path = file_ok[key]
+            path = known(key, file_ok)  # file_ok: not seen yet
+            if path is file_ok:
+                path = None
+                if key:
+                    real = self._file_path(key)
+                    path = real if wanted(real) else None
+                file_ok[key] = path
             if path is None:
                 continue
+            kind = decl._kind_id
             if kind == _FUNCTION_DECL and not raw.clang_isCursorDefinition(decl):
                 continue
             decl._tu = tu
@@ -296,7 +326,7 @@ class TranslationUnit:
                         # Most roots hold no origin: walk their cursors only, keeping
                         # the statements inside them (GNU statement expressions).
                         inner: list = []
-                        if not self._is_origin(child) and not visit(child, scan, inner):
+                        if not self._is_origin(child) and not visit(child, scan, ctypes.py_object(inner)):
                             statements += inner
                             continue
                     child._tu = tu
