@@ -87,6 +87,9 @@ class _Raw:
         for name, args, result in (
             ("clang_getInclusions", [ctypes.c_void_p, includes, ctypes.py_object], None),
             ("clang_getFileName", [ctypes.c_void_p], _String),
+            ("clang_getFileContents", [ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t)],
+             ctypes.c_void_p),
+            ("clang_getLocationForOffset", [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint], ci.SourceLocation),
             ("clang_getCString", None, ctypes.c_char_p),
             ("clang_disposeString", None, None),
             # unchecked (see above)
@@ -138,8 +141,7 @@ def _collect_declarations(child, parent, out) -> int:
 
 
 def _include(file, stack, depth, out) -> None:
-    if depth:  # depth 0 is the main file
-        out.append(file)
+    out.append((file, depth))  # depth 0: the main file
 
 
 _raw: _Raw | None = None
@@ -171,6 +173,7 @@ _MUL, _SHL = 3, 8  # CXBinaryOperatorKind
 _NOT = 9  # CXUnaryOperatorKind of '~'
 _SIZEOF_LIKE = 136  # sizeof / alignof (UnaryExprOrTypeTraitExpr)
 _FIELD_DECL, _ENUM_CONSTANT_DECL, _FUNCTION_DECL, _VAR_DECL = 6, 7, 8, 9
+_MACRO_LOCATION = 1 << 31  # set in the raw encoding of a location inside a macro expansion
 _WALKED_DECLARATIONS = frozenset({_FUNCTION_DECL, _VAR_DECL})  # the top-level declarations roots() reads
 
 # CXUnaryOperatorKind (clang-c/Index.h).
@@ -223,6 +226,7 @@ class TranslationUnit:
         self._type_ctypes: dict[int | None, CType] = {}  # by CXType data0: one entry per type spelled
         self._file_names: dict[int, str | None] = {}
         self._paths: dict[int, str] = {}  # CXFile -> real path
+        self._files: list[tuple[int, int]] | None = None  # see _inclusions
         self._texts: dict[str, bytes] = {os.path.realpath(k): v.encode() for k, v in (unsaved or {}).items()}
 
     # -- diagnostics -------------------------------------------------------
@@ -243,9 +247,34 @@ class TranslationUnit:
         return [m.group(1) for d in self._tu.diagnostics if (m := _UNKNOWN_ARGUMENT.match(d.spelling))]
 
     def included_files(self) -> set[str]:
-        handles: list[int] = []
-        self._fast.lib.clang_getInclusions(self._tu._as_parameter_, self._fast.includes, handles)
-        return {self._file_path(h) for h in set(handles) if h}
+        return {self._file_path(h) for h, depth in self._inclusions() if h and depth}
+
+    def _inclusions(self) -> list[tuple[int, int]]:
+        """(CXFile, depth) of every file the parse read; depth 0 is the main file."""
+        if self._files is None:
+            self._files = []
+            self._fast.lib.clang_getInclusions(self._tu._as_parameter_, self._fast.includes, self._files)
+        return self._files
+
+    def _main_file_range(self) -> tuple[int, int, str] | None:
+        """(first, last, real path): the raw encodings of the main file's locations.
+
+        A CXSourceLocation carries clang's SourceLocation raw encoding (int_data):
+        for a location in a file, its offset in the source manager's address space,
+        where each file entered gets a range of its own, as long as its text; a
+        location in a macro expansion has the top bit set. So int_data in
+        first..last is in the main file, without a call to ask."""
+        raw, tu = self._fast.lib, self._tu._as_parameter_
+        main = next((h for h, depth in self._inclusions() if h and not depth), None)
+        if main is None:
+            return None
+        size = ctypes.c_size_t()
+        if not raw.clang_getFileContents(tu, main, ctypes.byref(size)):
+            return None
+        first = raw.clang_getLocationForOffset(tu, main, 0).int_data
+        if not first or first & _MACRO_LOCATION:
+            return None
+        return first, first + size.value, self._file_path(main)
 
     def _file_path(self, handle: int) -> str:
         """The real path of a CXFile of this TU (a non-null handle)."""
@@ -285,11 +314,27 @@ class TranslationUnit:
         decls: list = []
         raw.clang_visitChildren(tu.cursor, fast.declarations, ctypes.py_object(decls))
         known = file_ok.get
+        # Most declarations are in headers. When no header is wanted, those spelled
+        # in a file (not by a macro) outside the main file are left by their raw
+        # location alone (see _main_file_range), without asking for their file.
+        main = None
+        if not any(depth and h and wanted(self._file_path(h)) for h, depth in self._inclusions()):
+            main = self._main_file_range()
+        first, last, main_path = main if main is not None else (1, 0, None)
+        main_wanted = main_path is not None and wanted(main_path)
         for decl in decls:  # thousands per kernel TU, mostly in headers: raw calls only
             location = location_of(decl)
-            file_of(location, handle_ref, None, None, None)
-            key = handle.value
-            path = known(key, file_ok)  # file_ok: not seen yet
+            where = location.int_data
+            if first <= where <= last:
+                if not main_wanted:
+                    continue
+                path = main_path
+            elif main is not None and where < _MACRO_LOCATION:
+                continue  # in a header, not wanted
+            else:
+                file_of(location, handle_ref, None, None, None)
+                key = handle.value
+                path = known(key, file_ok)  # file_ok: not seen yet
             if path is file_ok:
                 path = None
                 if key:

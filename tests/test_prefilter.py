@@ -90,3 +90,34 @@ int call(int (*f)(int), int x) { return f(x) + 1; }
     tu = TranslationUnit(str(path), [])
     kept = {root.function for root in tu.roots(lambda _: True, relevant_only=True)}
     assert kept == {"shift", "product", "complement", "promoted", "indexed", "byte", "packed"}
+
+
+def test_main_file_declarations_found_by_raw_location(tmp_path):
+    """With no header wanted, roots() tells the main file's declarations by their
+    raw location (TranslationUnit._main_file_range): the same roots as asking for
+    every declaration's file (a wanted header turns that shortcut off)."""
+    header = tmp_path / "inline.h"
+    header.write_text("""
+#define DEFINE_GET(name) static inline unsigned long name(unsigned char *p) { return p[0] << 24; }
+DEFINE_GET(header_get)
+static inline unsigned long header_shift(unsigned char b) { return b << 24; }
+""")
+    main = tmp_path / "main.c"
+    main.write_text("""#include "inline.h"
+DEFINE_GET(main_get)
+unsigned long main_shift(unsigned char b) { return b << 24; }
+#include "inline.h"
+unsigned long after(unsigned char b) { return header_shift(b) + (b << 24); }
+""")
+    seen = {}
+    for path in [main, *sorted(FIXTURES.glob("sl*/*.c"))]:
+        real = str(path.resolve())
+        tu = TranslationUnit(str(path), fixture_args(path))
+        only_main = [(r.function, r.expr.handle.extent.start.offset)
+                     for r in tu.roots(lambda p, real=real: p == real, relevant_only=True)]
+        everything = [(r.function, r.expr.handle.extent.start.offset)
+                      for r in tu.roots(lambda _: True, relevant_only=True)
+                      if str(r.expr.handle.extent.start.file) == str(path)]  # where the macro is used
+        assert only_main == everything, path
+        seen[path] = {function for function, _ in only_main}
+    assert seen[main] == {"main_get", "main_shift", "after"}
