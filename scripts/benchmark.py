@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Kernel-scale benchmark of signlint against clang's parse, on the same TUs, in one run.
 
-    python scripts/benchmark.py [--tree DIR] [--dirs lib/] [--jobs 2] [--repeat 1]
+    python scripts/benchmark.py [--tree DIR] [--dirs lib/] [--jobs 2] [--repeat 1] [--only KEYS]
 
 Without --tree it installs Debian's linux-source-6.1 (apt-get) if it is missing,
 extracts it under --workdir, runs `make defconfig` and `make prepare`, and builds
@@ -30,7 +30,10 @@ then not the same parser, which the output states.
 
 Timings are wall-clock times of whole commands (start-up included); other load
 on the machine distorts them, so the load average is printed before and after,
-and --repeat takes the fastest of several runs.
+and --repeat R takes the fastest of R runs, the measurements taking turns round
+after round (a burst of load elsewhere then weighs on all of them alike). While
+iterating, --only floor,j1 (say) runs only those (the floor always: the ratios
+need it); the table then has only their rows.
 """
 
 from __future__ import annotations
@@ -205,6 +208,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement; the fastest counts")
     parser.add_argument("--skip-build", action="store_true", help="do not run `make DIRS` (already built)")
     parser.add_argument("--json", help="also write the numbers to this file")
+    parser.add_argument("--only", help="comma-separated measurements to run (floor, floor_n, parse, j1, jN, cold, "
+                        "warm, make_true, kbuild); default all. The floor is always measured (ratios need it); "
+                        "warm needs cold")
     args = parser.parse_args()
     if not shutil.which(args.clang):
         raise SystemExit(f"benchmark: {args.clang} not found (apt-get install clang)")
@@ -234,29 +240,6 @@ def main() -> None:
     def parse_only() -> None:
         subprocess.run([sys.executable, "-c", _PARSE_ONLY, db], cwd=tree, env=env, check=True)
 
-    results: dict[str, dict] = {}
-    t = timed("clang -fsyntax-only (floor)", floor, args.repeat)
-    results["floor"] = {"seconds": t}
-    t = timed("libclang parse only", parse_only, args.repeat)
-    results["parse"] = {"seconds": t}
-    t = timed(f"clang -fsyntax-only, {args.jobs} at a time", lambda: floor(args.jobs), args.repeat)
-    results["floor_n"] = {"seconds": t}
-    for jobs in (1, args.jobs):
-        info: dict = {}
-
-        def one(jobs=jobs, info=info) -> None:
-            info.update(signlint_run([*check, "-j", str(jobs), "--no-cache", *paths], tree, env))
-
-        t = timed(f"signlint -j {jobs}", one, args.repeat)
-        results[f"j{jobs}"] = {"seconds": t, **info}
-    cache_dir = os.path.join(scratch, "cache")
-    cold_info: dict = {}
-    results["cold"] = {"seconds": timed("signlint cold, filling the cache", lambda: cold_info.update(
-        signlint_run([*check, "-j", str(args.jobs), "--cache-dir", cache_dir, *paths], tree, env)), 1), **cold_info}
-    warm_info: dict = {}
-    results["warm"] = {"seconds": timed("signlint warm re-run", lambda: warm_info.update(
-        signlint_run([*check, "-j", str(args.jobs), "--cache-dir", cache_dir, *paths], tree, env)), args.repeat),
-        **warm_info}
     signlint_cmd = f"{shlex.quote(sys.executable)} -m signlint kbuild"
     make_env = dict(env, SIGNLINT_OPTS="--no-cache")
 
@@ -268,46 +251,84 @@ def main() -> None:
         out["checked"] = result.stdout.count("  CHECK   ")
         out["warnings"] = len(re.findall(r": warning: .*\[SL\d+\]$", result.stderr, re.MULTILINE))
 
-    make_true: dict = {}
-    results["make_true"] = {"seconds": timed("make C=2 CHECK=true", lambda: kbuild("true", make_true), args.repeat),
-                            **make_true}
-    make_sl: dict = {}
-    results["kbuild"] = {"seconds": timed("make C=2 CHECK=\"signlint kbuild\"", lambda: kbuild(signlint_cmd, make_sl),
-                                          args.repeat), **make_sl}
+    cache_dir = os.path.join(scratch, "cache")
+    jn = f"j{args.jobs}"
+    results: dict[str, dict] = {}
+
+    def check_run(key: str, argv: list[str]):
+        return lambda: results[key].update(signlint_run([*check, *argv, *paths], tree, env))
+
+    # (key, label, work, runs): with --repeat R the measurements take turns, R rounds
+    # (load from elsewhere then weighs on all alike), and the fastest run of each counts.
+    measurements = [
+        ("floor", "clang -fsyntax-only (floor)", floor, args.repeat),
+        ("parse", "libclang parse only", parse_only, args.repeat),
+        ("floor_n", f"clang -fsyntax-only, {args.jobs} at a time", lambda: floor(args.jobs), args.repeat),
+        ("j1", "signlint -j 1", check_run("j1", ["-j", "1", "--no-cache"]), args.repeat),
+        (jn, f"signlint -j {args.jobs}", check_run(jn, ["-j", str(args.jobs), "--no-cache"]), args.repeat),
+        ("cold", "signlint cold, filling the cache",
+         check_run("cold", ["-j", str(args.jobs), "--cache-dir", cache_dir]), 1),
+        ("warm", "signlint warm re-run", check_run("warm", ["-j", str(args.jobs), "--cache-dir", cache_dir]),
+         args.repeat),
+        ("make_true", "make C=2 CHECK=true", lambda: kbuild("true", results["make_true"]), args.repeat),
+        ("kbuild", "make C=2 CHECK=\"signlint kbuild\"", lambda: kbuild(signlint_cmd, results["kbuild"]),
+         args.repeat),
+    ]
+    only = set(args.only.replace("jN", jn).split(",")) if args.only else None
+    if only is not None:
+        unknown = only - {key for key, *_ in measurements}
+        if unknown:
+            raise SystemExit(f"benchmark: unknown measurement(s) for --only: {', '.join(sorted(unknown))}")
+        only |= {"floor"} | ({"cold"} if "warm" in only else set())
+        measurements = [m for m in measurements if m[0] in only]
+    for key, *_ in measurements:
+        results[key] = {}
+    for round_number in range(max(runs for *_, runs in measurements)):
+        for key, label, work, runs in measurements:
+            if round_number < runs:
+                t = timed(label, work, 1)
+                results[key]["seconds"] = min(t, results[key].get("seconds", t))
     load_after = loadavg()
     shutil.rmtree(scratch, ignore_errors=True)
 
     base = results["floor"]["seconds"]
-    j1, jn = results["j1"]["seconds"], results[f"j{args.jobs}"]["seconds"]
-    floor_n = results["floor_n"]["seconds"]
+
+    def seconds(key: str) -> float | None:
+        return results.get(key, {}).get("seconds")
+
+    def ratio(a: str, b: str, text: str) -> str:
+        return text.format(seconds(a) / seconds(b)) if seconds(a) and seconds(b) else ""
+
     rows = [
-        ("clang -fsyntax-only, 1 process at a time (floor)", base, "", ""),
-        (f"clang -fsyntax-only, {args.jobs} processes at a time", floor_n, "",
-         f"the machine's own scaling: {base / floor_n:.2f}x"),
-        ("libclang parse only, in one process (signlint's parser, no analysis)", results["parse"]["seconds"], "",
+        ("floor", "clang -fsyntax-only, 1 process at a time (floor)", ""),
+        ("floor_n", f"clang -fsyntax-only, {args.jobs} processes at a time",
+         ratio("floor", "floor_n", "the machine's own scaling: {:.2f}x")),
+        ("parse", "libclang parse only, in one process (signlint's parser, no analysis)",
          "what 1 worker pays before analysing"),
-        ("signlint, 1 worker", j1, results["j1"].get("rss"), "<= 1.0x floor"),
-        (f"signlint, {args.jobs} workers", jn, results[f"j{args.jobs}"].get("rss"),
-         f">= 1.8x faster than 1 worker: {j1 / jn:.2f}x"),
-        (f"signlint, {args.jobs} workers, cold cache", results["cold"]["seconds"], results["cold"].get("rss"), ""),
-        (f"signlint, {args.jobs} workers, warm re-run (cache)", results["warm"]["seconds"], None,
-         f"<= 5% of cold: {100 * results['warm']['seconds'] / results['cold']['seconds']:.1f}%"),
-        ("make C=2 CHECK=\"signlint kbuild\" (make -j1)", results["kbuild"]["seconds"], None,
-         f"{results['kbuild'].get('checked')} files checked"),
-        ("make C=2 CHECK=true (make's own share)", results["make_true"]["seconds"], None, ""),
+        ("j1", "signlint, 1 worker", "<= 1.0x floor"),
+        (jn, f"signlint, {args.jobs} workers", ratio("j1", jn, ">= 1.8x faster than 1 worker: {:.2f}x")),
+        ("cold", f"signlint, {args.jobs} workers, cold cache", ""),
+        ("warm", f"signlint, {args.jobs} workers, warm re-run (cache)",
+         ratio("warm", "cold", "<= 5% of cold: {:.1%}")),
+        ("kbuild", "make C=2 CHECK=\"signlint kbuild\" (make -j1)",
+         f"{results.get('kbuild', {}).get('checked')} files checked"),
+        ("make_true", "make C=2 CHECK=true (make's own share)", ""),
     ]
     print(f"signlint {__version__} ({libclang.split('(', 1)[-1].rstrip(')')}); floor: {clang_version}")
     print(f"machine: {machine()}; load average before {load_before}, after {load_after}")
     print(f"tree: {tree}; folders: {' '.join(args.dirs)}; {len(entries)} TUs; findings: "
-          f"{results['j1'].get('findings')}")
+          f"{results.get('j1', {}).get('findings')}")
     if dropped:
         print(f"flags the floor's clang rejects, dropped for it: {' '.join(dropped)}")
     print()
     print("| run | wall time | ratio to floor | peak RSS per worker | target / note |")
     print("|---|---|---|---|---|")
-    for label, seconds, rss, note in rows:
+    for key, label, note in rows:
+        if key not in results:
+            continue
+        rss = results[key].get("rss")
         shown_rss = f"{rss} MB" if rss else ""
-        print(f"| {label} | {seconds:.1f} s | {seconds / base:.2f}x | {shown_rss} | {note} |")
+        print(f"| {label} | {seconds(key):.1f} s | {seconds(key) / base:.2f}x | {shown_rss} | {note} |")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump({"results": results, "tus": len(entries), "machine": machine(), "clang": clang_version,

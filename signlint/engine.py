@@ -166,7 +166,7 @@ class Engine:
         explain, explain_line = self.options.explain, self.options.explain_line
         explanations: list[str] = []
         try:
-            for root in tu.roots(wanted, once if seen is not None else None):
+            for root in tu.roots(wanted, once if seen is not None else None, relevant_only=explain_line is None):
                 analysis = ValueAnalysis(helpers=helpers)
                 analysis.run(root.expr)
                 expr = root.expr

@@ -57,42 +57,91 @@ def _declare(lib) -> None:
     lib._signlint_ready = True
 
 
+class _CXType(ctypes.Structure):
+    """CXType, laid out as in clang-c/Index.h; data0 is the type's QualType (a
+    pointer, unique per type and qualifiers within one translation unit)."""
+
+    _fields_ = [("kind", ctypes.c_int), ("data0", ctypes.c_void_p), ("data1", ctypes.c_void_p)]
+
+
+class _String(ctypes.Structure):
+    """CXString (clang-c/CXString.h)."""
+
+    _fields_ = [("data", ctypes.c_void_p), ("private_flags", ctypes.c_uint)]
+
+
 class _Raw:
     """Prototypes for the walk's hot path, without the bindings' per-call checks
-    (which cost more than the calls: a null test, by a library call, per property)."""
+    (which cost more than the calls: a null test, by a library call, per property).
+
+    The hot ones have no argtypes either: ctypes then passes each argument as the
+    ctypes object it is (a structure by value, byref(), None, a callback, a
+    ctypes.py_object), which is about a third faster than converting it through
+    argtypes. Every argument given to them must be such an object: a Python int
+    would go as a C int."""
 
     def __init__(self, lib) -> None:
         raw = ctypes.CDLL(lib._name)
         visit = ctypes.CFUNCTYPE(ctypes.c_int, ci.Cursor, ci.Cursor, ctypes.py_object)
+        includes = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint, ctypes.py_object)
         for name, args, result in (
-            ("clang_visitChildren", [ci.Cursor, visit, ctypes.py_object], ctypes.c_uint),
-            ("clang_getCursorType", [ci.Cursor], ci.Type),
-            ("clang_getCanonicalType", [ci.Type], ci.Type),
-            ("clang_Type_getSizeOf", [ci.Type], ctypes.c_longlong),
-            ("clang_getCursorBinaryOperatorKind", [ci.Cursor], ctypes.c_int),
-            ("clang_getCursorReferenced", [ci.Cursor], ci.Cursor),
-            ("clang_Cursor_isBitField", [ci.Cursor], ctypes.c_uint),
-            ("clang_getFieldDeclBitWidth", [ci.Cursor], ctypes.c_int),
-            ("clang_getCursorLocation", [ci.Cursor], ci.SourceLocation),
-            ("clang_getExpansionLocation", [ci.SourceLocation, ctypes.POINTER(ctypes.c_void_p)]
-             + [ctypes.POINTER(ctypes.c_uint)] * 3, None),
-            ("clang_isCursorDefinition", [ci.Cursor], ctypes.c_uint),
-            ("clang_Location_isFromMainFile", [ci.SourceLocation], ctypes.c_int),
+            ("clang_getInclusions", [ctypes.c_void_p, includes, ctypes.py_object], None),
+            ("clang_getFileName", [ctypes.c_void_p], _String),
+            ("clang_getFileContents", [ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t)],
+             ctypes.c_void_p),
+            ("clang_getLocationForOffset", [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint], ci.SourceLocation),
+            ("clang_getCString", None, ctypes.c_char_p),
+            ("clang_disposeString", None, None),
+            # unchecked (see above)
+            ("clang_visitChildren", None, ctypes.c_uint),
+            ("clang_getCursorType", None, _CXType),
+            ("clang_getCanonicalType", None, _CXType),
+            ("clang_Type_getSizeOf", None, ctypes.c_longlong),
+            ("clang_getCursorBinaryOperatorKind", None, ctypes.c_int),
+            ("clang_getCursorUnaryOperatorKind", None, ctypes.c_int),
+            ("clang_getCursorReferenced", None, ci.Cursor),
+            ("clang_Cursor_isBitField", None, ctypes.c_uint),
+            ("clang_getFieldDeclBitWidth", None, ctypes.c_int),
+            ("clang_getCursorLocation", None, ci.SourceLocation),
+            ("clang_getExpansionLocation", None, None),
+            ("clang_isCursorDefinition", None, ctypes.c_uint),
+            ("clang_Location_isFromMainFile", None, ctypes.c_int),
         ):
             fn = getattr(raw, name)
             fn.argtypes, fn.restype = args, result
         self.lib = raw
+        self.visit = visit  # the visitor type, for other callbacks
         self.visitor = visit(_collect)
+        self.declarations = visit(_collect_declarations)
+        self.includes = includes(_include)
 
     def children(self, cursor) -> list:
         out: list = []
-        self.lib.clang_visitChildren(cursor, self.visitor, out)
+        self.lib.clang_visitChildren(cursor, self.visitor, ctypes.py_object(out))
         return out
+
+    def file_name(self, handle: int) -> str:
+        """The name of a CXFile (a non-null handle), as clang reports it."""
+        string = self.lib.clang_getFileName(handle)
+        try:
+            return (self.lib.clang_getCString(string) or b"").decode("utf-8", "surrogateescape")
+        finally:
+            self.lib.clang_disposeString(string)
 
 
 def _collect(child, parent, out) -> int:
     out.append(child)
     return 1  # CXChildVisit_Continue
+
+
+def _collect_declarations(child, parent, out) -> int:
+    if child._kind_id in _WALKED_DECLARATIONS:
+        out.append(child)
+    return 1
+
+
+def _include(file, stack, depth, out) -> None:
+    out.append((file, depth))  # depth 0: the main file
 
 
 _raw: _Raw | None = None
@@ -120,6 +169,8 @@ _EXPR_FIRST, _EXPR_LAST = 100, 199
 _UNEXPOSED_EXPR, _DECL_REF, _MEMBER_REF, _CALL = 100, 101, 102, 103
 _INTEGER_LITERAL, _CHARACTER_LITERAL, _PAREN, _UNARY = 106, 110, 111, 112
 _SUBSCRIPT, _BINARY, _COMPOUND_ASSIGN, _CONDITIONAL, _CSTYLE_CAST = 113, 114, 115, 116, 117
+_MUL, _SHL = 3, 8  # CXBinaryOperatorKind
+_NOT = 9  # CXUnaryOperatorKind of '~'
 _SIZEOF_LIKE = 136  # sizeof / alignof (UnaryExprOrTypeTraitExpr)
 _FIELD_DECL, _ENUM_CONSTANT_DECL, _FUNCTION_DECL, _VAR_DECL = 6, 7, 8, 9
 _COMPOUND_STMT = 202
@@ -162,6 +213,10 @@ def _shape(kind: StmtKind, parts: list, line: int) -> Stmt:
     if kind is StmtKind.DECL:
         return Stmt(kind, [], [], line, decls=[d for p in parts if isinstance(p, Stmt) for d in p.decls])
     return Stmt(StmtKind.OTHER, [], [_as_stmt(p) for p in parts], line)
+
+
+_MACRO_LOCATION = 1 << 31  # set in the raw encoding of a location inside a macro expansion
+_WALKED_DECLARATIONS = frozenset({_FUNCTION_DECL, _VAR_DECL})  # the top-level declarations roots() reads
 
 # CXUnaryOperatorKind (clang-c/Index.h).
 _UNARY_OPS = {1: "post++", 2: "post--", 3: "++", 4: "--", 5: "&", 6: "*", 7: "+", 8: "-",
@@ -209,8 +264,11 @@ class TranslationUnit:
             raise FrontendError(f"libclang could not parse {path} ({exc})") from None
         # clang names files relative to its working directory (-working-directory).
         self._cwd = args[args.index("-working-directory") + 1] if "-working-directory" in args[:-1] else os.getcwd()
-        self._ctypes: dict[tuple, CType] = {}
+        self._ctypes: dict[tuple, CType] = {}  # by canonical type kind (or enum)
+        self._type_ctypes: dict[int | None, CType] = {}  # by CXType data0: one entry per type spelled
         self._file_names: dict[int, str | None] = {}
+        self._paths: dict[int, str] = {}  # CXFile -> real path
+        self._files: list[tuple[int, int]] | None = None  # see _inclusions
         self._texts: dict[str, bytes] = {os.path.realpath(k): v.encode() for k, v in (unsaved or {}).items()}
 
     # -- diagnostics -------------------------------------------------------
@@ -231,7 +289,41 @@ class TranslationUnit:
         return [m.group(1) for d in self._tu.diagnostics if (m := _UNKNOWN_ARGUMENT.match(d.spelling))]
 
     def included_files(self) -> set[str]:
-        return {self._real(inc.include.name) for inc in self._tu.get_includes() if inc.include}
+        return {self._file_path(h) for h, depth in self._inclusions() if h and depth}
+
+    def _inclusions(self) -> list[tuple[int, int]]:
+        """(CXFile, depth) of every file the parse read; depth 0 is the main file."""
+        if self._files is None:
+            self._files = []
+            self._fast.lib.clang_getInclusions(self._tu._as_parameter_, self._fast.includes, self._files)
+        return self._files
+
+    def _main_file_range(self) -> tuple[int, int, str] | None:
+        """(first, last, real path): the raw encodings of the main file's locations.
+
+        A CXSourceLocation carries clang's SourceLocation raw encoding (int_data):
+        for a location in a file, its offset in the source manager's address space,
+        where each file entered gets a range of its own, as long as its text; a
+        location in a macro expansion has the top bit set. So int_data in
+        first..last is in the main file, without a call to ask."""
+        raw, tu = self._fast.lib, self._tu._as_parameter_
+        main = next((h for h, depth in self._inclusions() if h and not depth), None)
+        if main is None:
+            return None
+        size = ctypes.c_size_t()
+        if not raw.clang_getFileContents(tu, main, ctypes.byref(size)):
+            return None
+        first = raw.clang_getLocationForOffset(tu, main, 0).int_data
+        if not first or first & _MACRO_LOCATION:
+            return None
+        return first, first + size.value, self._file_path(main)
+
+    def _file_path(self, handle: int) -> str:
+        """The real path of a CXFile of this TU (a non-null handle)."""
+        path = self._paths.get(handle)
+        if path is None:
+            path = self._paths[handle] = self._real(self._fast.file_name(handle))
+        return path
 
     def _real(self, name: str) -> str:
         key = (self._cwd, name)
@@ -243,34 +335,57 @@ class TranslationUnit:
     # -- expressions -------------------------------------------------------
 
     def roots(self, wanted: Callable[[str], bool],
-              once: Callable[[tuple[str, int, str]], bool] | None = None) -> Iterator[Root]:
+              once: Callable[[tuple[str, int, str]], bool] | None = None,
+              relevant_only: bool = False) -> Iterator[Root]:
         """Every maximal expression in the bodies and initialisers of top-level
         declarations that sit in a wanted file (a realpath predicate).
 
         once, if given, is asked about each such declaration outside the main file
         (a header's static inline function, say), keyed by (real path, offset,
-        name): False skips its walk (it was analysed in another translation unit)."""
+        name): False skips its walk (it was analysed in another translation unit).
+        relevant_only leaves out the roots in which the value analysis cannot
+        find anything (see _is_origin): most of them, and the cheapest to leave."""
         fast, tu = self._fast, self._tu
         raw = fast.lib
+        scan = self._scanner() if relevant_only else None
         file_ok: dict[int, str | None] = {}  # CXFile -> its real path if wanted, else None
         handle = ctypes.c_void_p()
         offset = ctypes.c_uint()
-        for decl in fast.children(tu.cursor):  # thousands per kernel TU: raw calls only
-            kind = decl._kind_id
-            if kind != _FUNCTION_DECL and kind != _VAR_DECL:
-                continue
-            location = raw.clang_getCursorLocation(decl)
-            raw.clang_getExpansionLocation(location, ctypes.byref(handle), None, None, None)
-            key = handle.value
-            if not key:
-                continue
-            if key not in file_ok:
-                name = ci._CXString.from_result(_lib().clang_getFileName(handle))
-                real = self._real(name)
-                file_ok[key] = real if wanted(real) else None
-            path = file_ok[key]
+        file_of, location_of, handle_ref = raw.clang_getExpansionLocation, raw.clang_getCursorLocation, \
+            ctypes.byref(handle)
+        decls: list = []
+        raw.clang_visitChildren(tu.cursor, fast.declarations, ctypes.py_object(decls))
+        known = file_ok.get
+        # Most declarations are in headers. When no header is wanted, those spelled
+        # in a file (not by a macro) outside the main file are left by their raw
+        # location alone (see _main_file_range), without asking for their file.
+        main = None
+        if not any(depth and h and wanted(self._file_path(h)) for h, depth in self._inclusions()):
+            main = self._main_file_range()
+        first, last, main_path = main if main is not None else (1, 0, None)
+        main_wanted = main_path is not None and wanted(main_path)
+        for decl in decls:  # thousands per kernel TU, mostly in headers: raw calls only
+            location = location_of(decl)
+            where = location.int_data
+            if first <= where <= last:
+                if not main_wanted:
+                    continue
+                path = main_path
+            elif main is not None and where < _MACRO_LOCATION:
+                continue  # in a header, not wanted
+            else:
+                file_of(location, handle_ref, None, None, None)
+                key = handle.value
+                path = known(key, file_ok)  # file_ok: not seen yet
+            if path is file_ok:
+                path = None
+                if key:
+                    real = self._file_path(key)
+                    path = real if wanted(real) else None
+                file_ok[key] = path
             if path is None:
                 continue
+            kind = decl._kind_id
             if kind == _FUNCTION_DECL and not raw.clang_isCursorDefinition(decl):
                 continue
             decl._tu = tu
@@ -281,24 +396,87 @@ class TranslationUnit:
                     continue
             function = spelling if kind == _FUNCTION_DECL else ""
             scope = decl if kind == _FUNCTION_DECL else None
-            for expr in self._statement_roots(decl):
+            for expr in self._statement_roots(decl, scan):
                 yield Root(expr, function, scope)
 
-    def _statement_roots(self, cursor) -> Iterator[Expr]:
+    def _statement_roots(self, cursor, scan=None) -> Iterator[Expr]:
         # Iterative: long `else if` chains and deep macro expansions must not hit
         # Python's recursion limit.
         fast, tu = self._fast, self._tu
+        visit = fast.lib.clang_visitChildren
         pending = [cursor]
         while pending:
             node = pending.pop()
-            statements = []
+            statements: list = []
             for child in fast.children(node):
-                child._tu = tu
                 if _EXPR_FIRST <= child._kind_id <= _EXPR_LAST:
+                    if scan is not None:
+                        # Most roots hold no origin: walk their cursors only, keeping
+                        # the statements inside them (GNU statement expressions).
+                        inner: list = []
+                        if not self._is_origin(child) and not visit(child, scan, ctypes.py_object(inner)):
+                            statements += inner
+                            continue
+                    child._tu = tu
                     yield self._convert(child, statements)
                 else:
                     statements.append(child)
             pending.extend(reversed(statements))
+
+    # -- the pre-test: can a root produce anything? ---------------------------
+    #
+    # The value analysis (values.py) reports only widenings, char uses and sign
+    # shifts, and each needs an origin in the root: a '<<' (a sign shift, or upper
+    # bits lost), a '*' of signed type (an overflow), a '~' of signed type or of an
+    # unsigned type of at most 32 bits, a conversion of a signed 8-bit value (a
+    # char promotion, or a char used as an index), or the widening of a call's
+    # signed result (a helper's shift, helpers.py). A root without any of them
+    # yields nothing, so it is neither converted nor analysed. The test looks at
+    # cursor kinds, operator kinds and (for a few cursors) types only. A new kind
+    # of origin in values.py must be added here: tests/test_prefilter.py compares
+    # the results with and without this test on every fixture.
+
+    def _is_origin(self, c) -> bool:
+        """Is the cursor itself a '<<', a signed '*' or a '~' that can lose or set
+        upper bits (see above)?"""
+        kind = c._kind_id
+        raw = self._fast.lib
+        if kind == _BINARY:
+            op = raw.clang_getCursorBinaryOperatorKind(c)
+            if op == _SHL:
+                return True
+            return op == _MUL and self._ctype_of(c).signed
+        if kind == _UNARY and raw.clang_getCursorUnaryOperatorKind(c) == _NOT:
+            t = self._ctype_of(c)
+            return t.is_integer and (t.signed or t.bits <= 32)
+        return False
+
+    def _scanner(self):
+        """A clang_visitChildren callback over the cursors of one root: recurses
+        into expressions, collects statements (in its data list) and breaks at the
+        first origin. A char is looked for among the operands of conversions
+        (implicit ones are unexposed expressions) and subscripts."""
+        is_origin, ctype_of = self._is_origin, self._ctype_of
+        operators = frozenset({_BINARY, _UNARY})
+        conversions = frozenset({_UNEXPOSED_EXPR, _CSTYLE_CAST, _SUBSCRIPT})  # their operands may be chars
+
+        def scan(child, parent, statements) -> int:
+            kind = child._kind_id
+            if kind < _EXPR_FIRST or kind > _EXPR_LAST:
+                if 200 <= kind < 300:
+                    statements.append(child)
+                return 1  # CXChildVisit_Continue
+            if kind in operators and is_origin(child):
+                return 0  # CXChildVisit_Break
+            if parent._kind_id in conversions:
+                t = ctype_of(child)
+                if t.signed and t.bits == 8:
+                    return 0
+                if kind == _CALL and t.signed and t.is_integer and ctype_of(parent).bits > t.bits:
+                    return 0  # an int result widened: a helper's shift may have made it negative
+            return 2  # CXChildVisit_Recurse
+
+        return self._fast.visit(scan)
 
     def _convert(self, root, statements: list) -> Expr:
         """Post-order conversion of an expression; statements found inside it (GNU
@@ -328,7 +506,7 @@ class TranslationUnit:
     def _node(self, c, children: list[Expr]) -> Expr:
         kid = c._kind_id
         raw = self._fast.lib
-        node = Expr(Kind.OTHER, self._ctype(raw.clang_getCursorType(c)), children, handle=c)
+        node = Expr(Kind.OTHER, self._ctype_of(c), children, handle=c)
         if kid in (_BINARY, _COMPOUND_ASSIGN):
             node.kind = Kind.BINARY if kid == _BINARY else Kind.COMPOUND_ASSIGN
             node.op = _BINARY_OPS.get(raw.clang_getCursorBinaryOperatorKind(c), "?")
@@ -338,7 +516,7 @@ class TranslationUnit:
                 children[1].value = _evaluate(children[1].handle)
         elif kid == _UNARY:
             node.kind = Kind.UNARY
-            node.op = _UNARY_OPS.get(_lib().clang_getCursorUnaryOperatorKind(c), "?")
+            node.op = _UNARY_OPS.get(raw.clang_getCursorUnaryOperatorKind(c), "?")
         elif kid == _CSTYLE_CAST:
             node.kind, node.explicit = Kind.CAST, True
         elif kid == _UNEXPOSED_EXPR:
@@ -357,7 +535,7 @@ class TranslationUnit:
             ref = raw.clang_getCursorReferenced(c)
             if ref._kind_id == _FIELD_DECL and raw.clang_Cursor_isBitField(ref):
                 node.bitfield_width = raw.clang_getFieldDeclBitWidth(ref)
-                node.type = self._ctype(raw.clang_getCursorType(ref))  # the declared type, for its sign
+                node.type = self._ctype_of(ref)  # the declared type, for its sign
         elif kid == _CONDITIONAL:
             node.kind = Kind.CONDITIONAL
         elif kid == _CALL:
@@ -368,19 +546,28 @@ class TranslationUnit:
             node.value = _evaluate(c)
         return node
 
-    def _ctype(self, t) -> CType:
+    def _ctype_of(self, c) -> CType:
+        """The type of a cursor, cached per type as spelled (a typedef, say)."""
+        t = self._fast.lib.clang_getCursorType(c)
+        found = self._type_ctypes.get(t.data0)
+        if found is None:
+            found = self._type_ctypes[t.data0] = self._ctype(t)
+        return found
+
+    def _ctype(self, t: _CXType) -> CType:
         raw = self._fast.lib
         canon = raw.clang_getCanonicalType(t)
-        kind_id = canon._kind_id
+        kind_id = canon.kind
         found = self._ctypes.get(kind_id)
         if found is not None:
             return found
-        canon._tu = self._tu
         kind = ci.TypeKind.from_id(kind_id)
         if kind == ci.TypeKind.ENUM:  # keyed by the enum: its underlying type varies
-            key = ("enum", canon.spelling)
+            enum = ci.Type.from_buffer_copy(canon)  # for the bindings' properties
+            enum._tu = self._tu
+            key = ("enum", enum.spelling)
             if key not in self._ctypes:
-                declaration = canon.get_declaration()
+                declaration = enum.get_declaration()
                 underlying = declaration.enum_type.get_canonical()
                 t = self._integer(underlying.kind.name, raw.clang_Type_getSizeOf(canon))
                 values = [c.enum_value for c in declaration.get_children()
