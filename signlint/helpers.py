@@ -50,13 +50,13 @@ class Summaries:
         if found is None:
             return None
         scope, name = found
-        params = self._tu.parameters(scope)
         given: dict[int, Fact] = {}
-        for param, value in zip(params, arguments or [], strict=False):
-            if param is not None and value is not None and value.lo is not None:
-                given[param[0]] = Fact(value.lo, value.hi, "the argument at the call")
-        given = {k: f for k, f in given.items()
-                 if (f.lo, f.hi) != next(t for p, t in params if p == k)}  # only narrower than the type
+        for param, value in zip(self._tu.parameters(scope), arguments or [], strict=False):
+            if param is None or value is None or value.lo is None:
+                continue
+            key, whole = param
+            if (value.lo, value.hi) != whole:  # only an argument narrower than its type says something
+                given[key] = Fact(value.lo, value.hi, "the argument at the call")
         key = (self._tu.scope_key(scope), tuple(sorted((k, f.lo, f.hi) for k, f in given.items())))
         if key in self._known:
             return self._known[key][1]

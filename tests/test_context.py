@@ -94,6 +94,8 @@ def test_helper_result_widened_at_the_call(lint, sink):
     "static inline int get_hi(const u8 *p) { return p[0] << 24; }\ns64 f(const u8 *p) { return (s64)get_hi(p); }",
     "static inline int get(u8 b) { return b << 24; }\nu64 f(u8 b) { if (b > 0x7f) return 0; return get(b); }",
     "static inline int get(u8 b) { return b << 24; }\nu64 f(u8 b) { return get(b & 0x7f); }",
+    "struct s { int a; }; static inline int get(struct s x, u8 b) { return b << 24; }\n"
+    "u64 f(u8 b) { struct s x = { 0 }; return get(x, b & 0x7f); }",            # a parameter that is no integer
     "static inline int get_hi(const u8 *p) { return p[0] << 24; }\nu32 f(const u8 *p) { return get_hi(p); }",
     "static inline int lo(u8 b) { if (b > 0x7f) return 0; return b << 24; }\nu64 f(u8 b) { return lo(b); }",
 ])
