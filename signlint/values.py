@@ -251,8 +251,10 @@ class ValueAnalysis:
             self._commit(v)
             return Value(0, 1)
         pending = v.pending
-        # A byte that reads as negative; `(signed char)x` asks for that, so it is no byte.
-        char = source.signed and source.bits == 8 and v.lo < 0 and not _explicit_cast(e.children[-1])
+        # A byte that reads as negative; `(signed char)x` asks for that, and so does an
+        # explicit `(int)sc` (fs/ext4/hash.c's signed hash): then it is a number, no byte.
+        char = source.signed and source.bits == 8 and v.lo < 0 and not _explicit_cast(e.children[-1]) \
+            and not (e.explicit and target.signed)
         ideal = v.ideal
         if char and target.bits > 8:
             pending = pending | {_latent(e)}
