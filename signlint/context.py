@@ -227,11 +227,8 @@ class FunctionRanges:
             cond = s.exprs[0]
             self._roots_at([cond], base)
             in_body = _assigned(s.body[0])
-            # The condition has just held at the top of the body (about the values it
-            # read: not about a variable it changes itself, `while (n-- > 0)`).
-            in_cond = _assigned_in(cond)
-            held = {v: f for v, f in self._condition(cond, True, why).items() if v not in in_cond}
-            inside = _meet(inside, held)
+            # The condition has just held at the top of the body.
+            inside = _meet(inside, self._condition(cond, True, why))
             if s.kind is StmtKind.FOR:
                 inside = _meet(inside, self._counter(s, in_body, why))
                 self._roots_at([s.exprs[1]], base)
@@ -246,8 +243,7 @@ class FunctionRanges:
         if breaks:
             return base
         # The only way out (but a goto or return) is the condition turning false.
-        in_cond = _assigned_in(cond)
-        return _meet(base, {v: f for v, f in self._condition(cond, False, why).items() if v not in in_cond})
+        return _meet(base, self._condition(cond, False, why))
 
     def _counter(self, s: Stmt, in_body: set[int], why: str) -> Facts:
         """`for (i = a; ...; i++)`: i never goes below a (or above a for i--), as
@@ -261,7 +257,7 @@ class FunctionRanges:
         else:
             return {}
         var = _variable(step.children[0])
-        if var is None or var.decl in in_body or var.decl in self._escaped:
+        if var is None or var.decl in in_body or var.decl in _assigned_in(s.exprs[0]) or var.decl in self._escaped:
             return {}
         start = _initial_value(s.init, var.decl)
         if start is None:
@@ -273,13 +269,18 @@ class FunctionRanges:
     # -- conditions -----------------------------------------------------------
 
     def _condition(self, cond: Expr, truth: bool, why: str) -> Facts:
-        """What `cond` being truth says about variables."""
+        """What `cond` being truth says about variables (not about one it changes
+        itself: after `x++ > 7` is false, x is at most 8)."""
+        changed = _assigned_in(cond)
+        return _without(self._test(cond, truth, why), changed) if changed else self._test(cond, truth, why)
+
+    def _test(self, cond: Expr, truth: bool, why: str) -> Facts:
         e = _strip(cond)
         if e.kind is Kind.UNARY and e.op == "!":
-            return self._condition(e.children[0], not truth, why)
+            return self._test(e.children[0], not truth, why)
         if e.kind is Kind.BINARY and e.op in ("&&", "||"):
-            a = self._condition(e.children[0], truth, why)
-            b = self._condition(e.children[1], truth, why)
+            a = self._test(e.children[0], truth, why)
+            b = self._test(e.children[1], truth, why)
             both = truth == (e.op == "&&")  # `a && b` true, or `a || b` false: both hold
             return _meet(a, b) if both else _join(a, b)
         if e.kind is Kind.BINARY and e.op in _NEGATED:
@@ -289,7 +290,7 @@ class FunctionRanges:
                 if k is None:
                     continue
                 if k == 0 and op in ("==", "!="):  # `(x >> 8) == 0`, `(x & ~0xff) != 0`
-                    return self._condition(subject, truth == (op == "!="), why)
+                    return self._test(subject, truth == (op == "!="), why)
                 return self._compare(subject, op if truth else _NEGATED[op], k, why)
             return {}
         return self._nonzero(e, truth, why)

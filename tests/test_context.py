@@ -159,3 +159,11 @@ def test_a_member_count_in_a_macro_is_quoted_whole(tmp_path):
                     "#define C2B(s, c) ((c) << (s)->bits)\nu64 f(struct sb *s) { return C2B(s, 1); }\n")
     finding = json.loads(run_cli("check", "--format", "json", str(path)).stdout)["findings"][0]
     assert "'1 << (s)->bits'" in finding["message"]
+
+
+@pytest.mark.parametrize("code", [
+    "u64 f(u8 b) { if (b > 0x7e || b++) return 0; return b << 24; }",           # b++ made the 0x7f a 0x80
+    "u64 f(u8 b) { u64 r = 0; for (int i = 0; i++ < 3; ) r |= b << (8 * i); return r; }",
+])
+def test_a_condition_that_changes_its_variable_proves_nothing_about_it(lint, code):
+    assert lint(code) == FLAGGED
