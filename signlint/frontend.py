@@ -474,6 +474,10 @@ class TranslationUnit:
                     return 0
                 if kind == _CALL and t.signed and t.is_integer and ctype_of(parent).bits > t.bits:
                     return 0  # an int result widened: a helper's shift may have made it negative
+            elif kind == _CALL and parent._kind_id == _PAREN:  # `(get(p)) == x`: its conversion is above
+                t = ctype_of(child)
+                if t.signed and t.is_integer and t.bits <= 32:
+                    return 0
             return 2  # CXChildVisit_Recurse
 
         return self._fast.visit(scan)

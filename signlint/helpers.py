@@ -30,7 +30,6 @@ class Helper:
     name: str
     scope: object  # the front end's handle of its definition
     shifts: tuple[Expr, ...]  # the shifts in its return statements that can set bit 31
-    origins: frozenset  # what to record as the call's taint (the call itself)
 
 
 class Summaries:
@@ -87,8 +86,7 @@ class Summaries:
                           for s in analysis.calls[id(o)].shifts)
         if not shifts:
             return None
-        unique = tuple(dict.fromkeys(shifts))
-        return Helper(name, scope, unique, frozenset(unique))
+        return Helper(name, scope, tuple(dict.fromkeys(shifts)))
 
 
 def _returned(body: Stmt):

@@ -81,10 +81,11 @@ def test_kept(lint, code):
     assert len(got) == 1 and got[0][1] in ("SL001", "SL002"), got
 
 
-@pytest.mark.parametrize("sink", ["u64", "s64"])
-def test_helper_result_widened_at_the_call(lint, sink):
-    code = ("static inline int get_hi(const u8 *p) { return p[0] << 24; }\n"
-            f"{sink} f(const u8 *p) {{ return get_hi(p); }}")
+@pytest.mark.parametrize("use", ["u64 f(const u8 *p) { return get_hi(p); }",
+                                 "s64 f(const u8 *p) { return get_hi(p); }",
+                                 "int f(const u8 *p, u64 x) { return (get_hi(p)) == x; }"])  # in parentheses
+def test_helper_result_widened_at_the_call(lint, use):
+    code = "static inline int get_hi(const u8 *p) { return p[0] << 24; }\n" + use
     assert lint(code) == [(2, "SL001")]
 
 
