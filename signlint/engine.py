@@ -167,24 +167,11 @@ class Engine:
         explanations: list[str] = []
         try:
             for root in tu.roots(wanted, once if seen is not None else None, relevant_only=explain_line is None):
-                analysis = ValueAnalysis(helpers=helpers)
-                analysis.run(root.expr)
-                expr = root.expr
-                looked_at = explain_line is not None and _covers(tu, expr, explain_line)
-                if not (analysis.widenings or analysis.char_uses or analysis.sign_shifts or analysis.unsure
-                        or looked_at):
+                looked_at = explain_line is not None and _covers(tu, root.expr, explain_line)
+                analysed = _analyse_root(root, rules, source, helpers, surroundings, looked_at)
+                if analysed is None:
                     continue
-                found = [f for rule in rules for f in rule.check(analysis.widenings, analysis, source, root.function)]
-                if found or looked_at or analysis.unsure:
-                    # Read it again with what the code around it proves (a guard, a case,
-                    # a loop): only here, as that reading costs a walk of the function.
-                    refined = surroundings.refine(root.scope, expr)
-                    if refined is not None and (refined[1] or refined[2]):
-                        expr, facts, scoped = refined
-                        analysis = ValueAnalysis(facts, helpers=helpers, scoped=scoped)
-                        analysis.run(expr)
-                        found = [f for rule in rules
-                                 for f in rule.check(analysis.widenings, analysis, source, root.function)]
+                expr, analysis, found = analysed
                 if looked_at:
                     explanations.extend(line_report(expr, analysis, source))
                 for finding in found:
@@ -390,6 +377,27 @@ def merge(seen: dict[tuple, Finding], findings: Iterable[Finding]) -> None:
             notes = first.notes + tuple(n for n in finding.notes if n not in first.notes)
             keep = finding if (finding.function, finding.message) < (first.function, first.message) else first
             seen[finding.key] = replace(keep, notes=notes)
+
+
+def _analyse_root(root, rules, source: Source, helpers: Summaries, surroundings: Surroundings, looked_at: bool):
+    """The rules' findings in one root: (the expression analysed, its analysis, the
+    findings), or None when the analysis found nothing to look at. A root with
+    findings (or a shift whose sign only a guard could decide) is read again with
+    what the code around it proves; only then, as that costs a walk of the function."""
+    analysis = ValueAnalysis(helpers=helpers)
+    analysis.run(root.expr)
+    if not (analysis.widenings or analysis.char_uses or analysis.sign_shifts or analysis.unsure or looked_at):
+        return None
+    expr = root.expr
+    found = [f for rule in rules for f in rule.check(analysis.widenings, analysis, source, root.function)]
+    if found or looked_at or analysis.unsure:
+        refined = surroundings.refine(root.scope, expr)
+        if refined is not None and (refined[1] or refined[2]):
+            expr, facts, scoped = refined
+            analysis = ValueAnalysis(facts, helpers=helpers, scoped=scoped)
+            analysis.run(expr)
+            found = [f for rule in rules for f in rule.check(analysis.widenings, analysis, source, root.function)]
+    return expr, analysis, found
 
 
 def _covers(tu: TranslationUnit, expr, where: tuple[str, int]) -> bool:
