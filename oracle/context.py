@@ -834,40 +834,21 @@ def _cost(fn) -> tuple:
 def reduce(fr, rule: str | None = None, workdir: str | None = None, max_steps: int = 200):
     """run.reduce() for context functions: also simplifies the code around the expression
     (kept only where the rule's verdict stays the same)."""
-    import shutil
-    import tempfile
-
-    from .run import _candidates, check_program, quick_verdict
+    from .run import _candidates
     from .run import reduce as plain_reduce
 
     if not isinstance(fr.fn, ContextFunction):
         return plain_reduce(fr, rule, workdir, max_steps)
-    own = workdir is None
-    workdir = workdir or tempfile.mkdtemp(prefix="oracle-reduce-")
-    rule = rule or (fr.disagreeing or ["SL001"])[0]
-    try:
-        want, fn = fr.verdict_for(rule), fr.fn
-        for _ in range(max_steps):
-            for cand in (*_context_candidates(fn), *_candidates(fn)):
-                if cand.domain_problems() or any(degenerate(cand.tree(v)) for v in cand.count_values()[-1:]):
-                    continue
-                if _cost(cand) >= _cost(fn) or not _renderable(cand):
-                    continue
-                verdict, cand = quick_verdict(cand, workdir, rule, fr.rules)
-                if verdict == want:
-                    fn = cand
-                    break
-            else:
-                break
-        final = check_program(assemble(fr.seed, [make_vectors(fn, random.Random(0), search=600)]), workdir,
-                              rules=fr.rules)
-        if final.errors or not final.functions:
-            return fr
-        out = final.functions[0]
-        return out if out.verdict_for(rule) == want else fr
-    finally:
-        if own:
-            shutil.rmtree(workdir, ignore_errors=True)
+
+    def candidates(fn):
+        return (*_context_candidates(fn), *_candidates(fn))
+
+    def smaller(cand, fn) -> bool:
+        if cand.domain_problems() or any(degenerate(cand.tree(v)) for v in cand.count_values()[-1:]):
+            return False
+        return _cost(cand) < _cost(fn) and _renderable(cand)
+
+    return plain_reduce(fr, rule, workdir, max_steps, candidates, smaller)
 
 
 def pattern(fr, rule: str | None = None) -> str:

@@ -402,21 +402,31 @@ def quick_verdict(fn: Function, workdir: str, rule: str, rules=ALL_RULES) -> tup
     return res.functions[0].verdict_for(rule), fn
 
 
+def _plain_smaller(cand: Function, fn: Function) -> bool:
+    """Is cand a valid program of the plain domain, and smaller than fn?"""
+    if problems(cand.expr) or degenerate(cand.expr):
+        return False
+    return (_size(cand), _sink_rank(cand)) < (_size(fn), _sink_rank(fn))
+
+
 def reduce(fr: FunctionResult, rule: str | None = None, workdir: str | None = None,
-           max_steps: int = 200) -> FunctionResult:
+           max_steps: int = 200, candidates=None, smaller=_plain_smaller) -> FunctionResult:
     """Greedily shrink a function while the rule's verdict (by default the first
-    disagreeing rule's) stays the same, then confirm the result with gcc."""
+    disagreeing rule's) stays the same, then confirm the result with gcc.
+    candidates(fn) proposes smaller functions (default: _candidates); smaller(cand, fn)
+    says whether one is valid and smaller (oracle/context.py passes its own)."""
     own = workdir is None
     workdir = workdir or tempfile.mkdtemp(prefix="oracle-reduce-")
     rule = rule or (fr.disagreeing or ["SL001"])[0]
+    candidates = candidates or _candidates
     try:
         want, fn = fr.verdict_for(rule), fr.fn
         for _ in range(max_steps):
-            for cand in _candidates(fn):
-                if problems(cand.expr) or degenerate(cand.expr) or _size(cand) > _size(fn):
+            for cand in candidates(fn):
+                if not smaller(cand, fn):
                     continue
                 verdict, cand = quick_verdict(cand, workdir, rule, fr.rules)
-                if verdict == want and (_size(cand), _sink_rank(cand)) < (_size(fn), _sink_rank(fn)):
+                if verdict == want:
                     fn = cand
                     break
             else:
