@@ -17,7 +17,7 @@ RUNNABLE = sorted(p for p in FIXTURES.glob("sl*/*.c") if "int main(" in p.read_t
 
 def build_and_run(source, workdir):
     binary = workdir / (source.stem + ".bin")
-    subprocess.run(["gcc", "-O0", "-w", "-I", str(source.parent), str(source), "-o", str(binary)], check=True)
+    subprocess.run(["gcc", "-O0", "-w", str(source), "-o", str(binary)], check=True)
     return subprocess.run([str(binary)], capture_output=True, text=True, timeout=30)
 
 
@@ -30,6 +30,7 @@ def test_bug_shows_at_run_time_and_the_fix_removes_it(path, tmp_path):
     want, _, args = expectations(path)
     work = tmp_path / path.parent.name
     shutil.copytree(path.parent, work)
+    shutil.copy(FIXTURES / "check.h", tmp_path)  # the fixtures include "../check.h"
     copy = work / path.name
 
     before = build_and_run(copy, tmp_path)
