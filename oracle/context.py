@@ -68,7 +68,9 @@ from .model import (
     c_fn,
     fixed,
     ideal_fn,
+    positions,
     problems,
+    replace_at,
     site_rules,
     slots_of,
     walk,
@@ -518,20 +520,6 @@ def _with_slot(node: Node, slot: Slot) -> Node:
     return node
 
 
-def _positions(node: Node, path=()):
-    yield path, node
-    for i, k in enumerate(node.kids):
-        yield from _positions(k, (*path, i))
-
-
-def _replace(node: Node, path, new: Node) -> Node:
-    if not path:
-        return new
-    kids = list(node.kids)
-    kids[path[0]] = _replace(kids[path[0]], path[1:], new)
-    return node.with_kids(tuple(kids))
-
-
 def critical(expr: Node, slot: Slot) -> int | None:
     """T, a power of two: the expression's rule sites are all there with the slot at most
     2T - 1 and some are missing with it at most T - 1 (None: the slot's bound changes none)."""
@@ -654,12 +642,12 @@ def _value(rng: random.Random, name: str) -> ContextFunction | None:
 
 def _shift_site(rng, expr: Node):
     """A left shift of the expression and the largest count it can have in the domain."""
-    shifts = [(p, n) for p, n in _positions(expr) if type(n) is Shift and n.op == "<<" and n.count > 0]
+    shifts = [(p, n) for p, n in positions(expr) if type(n) is Shift and n.op == "<<" and n.count > 0]
     if not shifts:
         return None
     path, node = rng.choice(shifts)
     kdom = node.count
-    while kdom < 31 and not problems(_replace(expr, path, Shift("<<", node.a, kdom + 1))):
+    while kdom < 31 and not problems(replace_at(expr, path, Shift("<<", node.a, kdom + 1))):
         kdom += 1
     return path, node, kdom
 
@@ -703,7 +691,7 @@ def _count(rng: random.Random, name: str) -> ContextFunction | None:
         guard = Guard(key, kind, {"le": hi, "lt": hi + 1, "in": lo, "shr": bits,
                                   "mask": ctype.umask & ~hi}[kind], hi if kind == "in" else 0, spelling=sp)
     slot = narrow(Slot(key, "param", ctype, ctype.bits), [guard])
-    expr = _replace(expr, path, VarShift("<<", node.a, ctop, key, scale, offset))
+    expr = replace_at(expr, path, VarShift("<<", node.a, ctop, key, scale, offset))
     guards = [guard]
     expr = _guard_more(rng, expr, guards, 0.15)
     return _check(ContextFunction(name, expr, pick_sink(rng), by_pointer=rng.random() < 0.6, shape=shape,
@@ -726,7 +714,7 @@ def _loop(rng: random.Random, name: str) -> ContextFunction | None:
     a = node.a
     if stop <= 8 and isinstance(a, Var) and a.slot.declared == U8 and rng.random() < 0.6:
         a = Elem(LOOP_BUF)
-    expr = _replace(expr, path, VarShift("<<", a, ctop, "i", scale, offset))
+    expr = replace_at(expr, path, VarShift("<<", a, ctop, "i", scale, offset))
     guards: list[Guard] = []
     expr = _guard_more(rng, expr, guards, 0.25)
     op = _pick(rng, (("|=", 3), ("+=", 1), ("^=", 1)))
@@ -749,7 +737,7 @@ def _local(rng: random.Random, name: str) -> ContextFunction | None:
         return None
     mask = rng.choice(masks)
     ctop = rng.choice([c for c in (kdom, kdom, kdom - 1, node.count) if c >= mask])
-    expr = _replace(expr, path, VarShift("<<", node.a, ctop, "k", 1, ctop - mask))
+    expr = replace_at(expr, path, VarShift("<<", node.a, ctop, "k", 1, ctop - mask))
     t = _pick(rng, ((U32, 2), (U16, 1), (U8, 1)))
     extra = (Slot("m0", "param", t, t.bits),)
     return _check(ContextFunction(name, expr, pick_sink(rng), by_pointer=rng.random() < 0.6, shape="local",

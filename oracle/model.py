@@ -374,6 +374,22 @@ def _is_mask(node: Node) -> bool:
     return isinstance(node, Unary) and node.narrow
 
 
+def positions(node: Node, path=()):
+    """(path, node) for every node of the tree; a path is the child indexes from the root."""
+    yield path, node
+    for i, k in enumerate(node.kids):
+        yield from positions(k, (*path, i))
+
+
+def replace_at(node: Node, path, new: Node) -> Node:
+    """The tree with the node at path replaced by new."""
+    if not path:
+        return new
+    kids = list(node.kids)
+    kids[path[0]] = replace_at(kids[path[0]], path[1:], new)
+    return node.with_kids(tuple(kids))
+
+
 def walk(node: Node):
     yield node
     for k in node.kids:

@@ -31,7 +31,7 @@ import tempfile
 from dataclasses import dataclass, field, replace
 
 from .gen import Program, assemble, degenerate, expected, generate, make_vectors, render_expr
-from .model import SITE_RULES, U8, U64, Cond, Function, Node, Sink, Slot, Var, problems, walk
+from .model import SITE_RULES, U8, U64, Cond, Function, Node, Sink, Slot, Var, positions, problems, replace_at, walk
 
 VERDICTS = ("agree-bug", "agree-ok", "false-positive", "miss")
 DISAGREEMENTS = ("false-positive", "miss")
@@ -355,20 +355,6 @@ def run_seeds(seeds, count: int = 8, jobs: int = 1, sanitize: bool = True, o2: b
 # -- reduction ----------------------------------------------------------------------
 
 
-def _positions(node: Node, path=()):
-    yield path, node
-    for i, k in enumerate(node.kids):
-        yield from _positions(k, (*path, i))
-
-
-def _replace(node: Node, path, new: Node) -> Node:
-    if not path:
-        return new
-    kids = list(node.kids)
-    kids[path[0]] = _replace(kids[path[0]], path[1:], new)
-    return node.with_kids(tuple(kids))
-
-
 def _candidates(fn: Function):
     sink = fn.sink
     if sink.kind not in ("return", "compare"):
@@ -379,13 +365,13 @@ def _candidates(fn: Function):
         yield fn.with_expr(fn.expr, replace(sink, init=0))
     if sink.kind == "compare" and sink.swap:
         yield fn.with_expr(fn.expr, replace(sink, swap=False))
-    for path, node in _positions(fn.expr):
+    for path, node in positions(fn.expr):
         for kid in node.kids:
-            yield fn.with_expr(_replace(fn.expr, path, kid))
+            yield fn.with_expr(replace_at(fn.expr, path, kid))
         if isinstance(node, Cond):
             continue
         if isinstance(node, Var) and node.slot.declared != U8 and not node.slot.is_char:
-            yield fn.with_expr(_replace(fn.expr, path, Var(Slot("b9", "param", U8, 8))))
+            yield fn.with_expr(replace_at(fn.expr, path, Var(Slot("b9", "param", U8, 8))))
 
 
 def quick_verdict(fn: Function, workdir: str, rule: str, rules=ALL_RULES) -> tuple[str | None, Function]:
