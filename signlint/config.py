@@ -41,6 +41,7 @@ from typing import Any
 from .checks import DEFAULT_RULES, RULES
 from .files import Targets
 from .finding import Finding
+from .output import display_path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -106,16 +107,16 @@ def load(path: str) -> Config:
         data = data.get("tool", {}).get("signlint", {}) if isinstance(data.get("tool"), dict) else {}
         where = " in [tool.signlint]"
         if not isinstance(data, dict):
-            raise ConfigError(f"{_show(path)}: [tool.signlint] must be a table")
+            raise ConfigError(f"{display_path(path)}: [tool.signlint] must be a table")
     for key in data:
         if key not in KEYS:
             close = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f" (known keys: {', '.join(KEYS)})"
-            raise ConfigError(f"{_show(path)}: unknown key '{key}'{where}{hint}")
+            raise ConfigError(f"{display_path(path)}: unknown key '{key}'{where}{hint}")
     folder = os.path.dirname(path)
 
     def fail(key: str, message: str) -> ConfigError:
-        return ConfigError(f"{_show(path)}: '{key}'{where} {message}")
+        return ConfigError(f"{display_path(path)}: '{key}'{where} {message}")
 
     def strings(key: str) -> list[str] | None:
         value = data.get(key)
@@ -167,9 +168,9 @@ def _read(path: str) -> dict:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{_show(path)}: invalid TOML: {exc}") from None
+        raise ConfigError(f"{display_path(path)}: invalid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{_show(path)}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        raise ConfigError(f"{display_path(path)}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def _has_section(pyproject: str) -> bool:
@@ -179,14 +180,6 @@ def _has_section(pyproject: str) -> bool:
         return True  # a broken pyproject.toml that may hold our section: let load() say what is wrong
     tool = data.get("tool")
     return isinstance(tool, dict) and "signlint" in tool
-
-
-def _show(path: str) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
 
 
 # -- globs --------------------------------------------------------------------
