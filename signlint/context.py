@@ -197,10 +197,11 @@ class FunctionRanges:
             for child in body.body:
                 if child.kind in (StmtKind.CASE, StmtKind.DEFAULT):
                     labels, inner = _labels(child)
-                    has_default = has_default or any(c.kind is StmtKind.DEFAULT for c in _chain(child))
+                    values = [label.case_values if label.kind is StmtKind.CASE else None for label in labels]
+                    has_default = has_default or any(label.kind is StmtKind.DEFAULT for label in labels)
                     entry = base
-                    if var is not None and None not in labels and var.decl not in self._escaped:
-                        lo, hi = min(lo for lo, _ in labels), max(hi for _, hi in labels)
+                    if var is not None and None not in values and var.decl not in self._escaped:
+                        lo, hi = min(lo for lo, _ in values), max(hi for _, hi in values)
                         entry = _meet(base, {var.decl: Fact(lo, hi, f"case labels on line {child.line}")})
                     current = self._visit(inner, entry if current is None else _join(current, entry))
                 else:
@@ -362,20 +363,14 @@ class FunctionRanges:
         return {var.decl: Fact(lo, hi, why)}
 
 
-def _labels(s: Stmt) -> tuple[list[tuple[int, int] | None], Stmt]:
-    """The labels of `case 0: case 1: stmt` (None for default or a non-constant
-    case) and the statement under them."""
-    labels: list[tuple[int, int] | None] = []
+def _labels(s: Stmt) -> tuple[list[Stmt], Stmt]:
+    """The labels of `case 0: case 1: stmt` (CASE and DEFAULT statements) and the
+    statement under them."""
+    labels: list[Stmt] = []
     while s.kind in (StmtKind.CASE, StmtKind.DEFAULT) and s.body:
-        labels.append(s.case_values if s.kind is StmtKind.CASE else None)
+        labels.append(s)
         s = s.body[0]
     return labels, s
-
-
-def _chain(s: Stmt):
-    while s.kind in (StmtKind.CASE, StmtKind.DEFAULT) and s.body:
-        yield s
-        s = s.body[0]
 
 
 def _strip(e: Expr) -> Expr:
