@@ -178,8 +178,6 @@ class Engine:
                     placed = _place(finding, wanted)
                     if placed is None:
                         continue
-                    if "\n" in placed.message or "\t" in placed.message:  # code quoted from several lines
-                        placed = replace(placed, message=" ".join(placed.message.split()))
                     if explain:
                         placed = replace(placed, explanation=tuple(ranges_used(expr, analysis, source,
                                                                                _extent(finding))))

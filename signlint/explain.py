@@ -50,7 +50,7 @@ def _describe(e: Expr, analysis: ValueAnalysis, source: Source, within) -> str:
     value = analysis.values[id(e)]
     if value.lo is None:
         return ""
-    return f"'{' '.join(text.split())}' in {_interval(value.lo, value.hi)} ({_why(e, analysis, source)})"
+    return f"'{text}' in {_interval(value.lo, value.hi)} ({_why(e, analysis, source)})"
 
 
 def _why(e: Expr, analysis: ValueAnalysis, source: Source) -> str:
@@ -92,7 +92,7 @@ def line_report(root: Expr, analysis: ValueAnalysis, source: Source) -> list[str
             text = source.text(e.children[-1] if e.kind is Kind.CAST else e, as_used=True)
             if text:
                 value = analysis.values[id(e)]
-                out.append(f"'{' '.join(text.split())}' in {_interval(value.lo, value.hi)}: {verdict}")
+                out.append(f"'{text}' in {_interval(value.lo, value.hi)}: {verdict}")
     if out:
         out.extend(f"  from: {r}" for r in ranges_used(root, analysis, source, None))
     return out

@@ -29,8 +29,9 @@ class Source:
         return self.tu.result_type_token(scope)
 
     def text(self, e: Expr, as_used: bool = False) -> str | None:
-        """The expression as written, when it is written in one piece; with as_used,
-        one assembled by macros is shown as the macros are used (`readw(p)`)."""
+        """The expression as written, when it is written in one piece, on one line
+        (white space folded: it is quoted in messages); with as_used, one assembled
+        by macros is shown as the macros are used (`readw(p)`)."""
         span = self.span(e)
         begin, end = span.begin, span.end
         if end is None and span.in_macro and as_used:
@@ -40,7 +41,7 @@ class Source:
         if end is None or not begin.path:
             return None
         data = self.tu.file_bytes(begin.path)
-        return data[begin.offset : end.offset].decode("utf-8", "replace")
+        return " ".join(data[begin.offset : end.offset].decode("utf-8", "replace").split())
 
     def apply_to(self, span: Span, edits: list[Edit]) -> str:
         """The text of span with the edits that fall inside it applied ('' if unknown)."""

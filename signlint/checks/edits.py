@@ -90,7 +90,7 @@ def text_of(e: Expr, source: Source, default: str) -> str:
 
 
 def snippet(e: Expr, source: Source) -> str:
-    return " ".join((source.text(e, as_used=True) or "").split())
+    return source.text(e, as_used=True) or ""
 
 
 def widened_bits(sink: Expr) -> int:

@@ -55,7 +55,7 @@ def _finding(shift: Expr, widening: Widening, analysis: ValueAnalysis, source: S
         if not sink_span.in_macro and sink_span.begin.line != span.begin.line:
             notes.append(Note(sink_span.begin, f"sign-extended to '{sink_type}' here"))
     end = span.end if span.end and span.end.line == span.begin.line else None
-    snippet = " ".join((source.text(shift, as_used=True) or f"{operand_text} << {count_text}").split())
+    snippet = source.text(shift, as_used=True) or f"{operand_text} << {count_text}"
     return Finding(CODE, span.begin, end, message, function, _fix(shift, operand, sink, sink_type, source),
                    tuple(notes), snippet=snippet)
 
@@ -75,8 +75,7 @@ def _helper_finding(call: Expr, helper, widening: Widening, source: Source, func
                f"it is sign-extended to '{sink_type}' here: the upper {extra_bits} bits become ones")
     notes = tuple(Note(source.span(s).begin, f"{helper.name}() returns this shift as an int") for s in helper.shifts)
     end = span.end if span.end and span.end.line == span.begin.line else None
-    snippet = " ".join(call_text.split())
-    return Finding(CODE, span.begin, end, message, function, _helper_fix(helper, source), notes, snippet=snippet)
+    return Finding(CODE, span.begin, end, message, function, _helper_fix(helper, source), notes, snippet=call_text)
 
 
 # A 32-bit signed result type and its unsigned twin.
