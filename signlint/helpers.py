@@ -38,7 +38,10 @@ class Summaries:
 
     def __init__(self, tu) -> None:
         self._tu = tu
-        self._known: dict[int, tuple[object, Helper | None]] = {}
+        # Per helper (scope key): its scope, kept alive so that the key stays unique,
+        # its parameters and its statements.
+        self._functions: dict[int, tuple[object, list, Stmt | None]] = {}
+        self._known: dict[tuple, Helper | None] = {}  # (scope key, argument ranges) -> summary
         self._active: set[int] = set()
 
     def __call__(self, call: Expr, arguments: list | None = None) -> Helper | None:
@@ -49,28 +52,31 @@ class Summaries:
         if found is None:
             return None
         scope, name = found
+        scope_key = self._tu.scope_key(scope)
+        if scope_key not in self._functions:  # read once per helper, however many calls and argument ranges
+            self._functions[scope_key] = (scope, self._tu.parameters(scope), self._tu.statements(scope))
+        _, params, body = self._functions[scope_key]
         given: dict[int, Fact] = {}
-        for param, value in zip(self._tu.parameters(scope), arguments or [], strict=False):
+        for param, value in zip(params, arguments or [], strict=False):
             if param is None or value is None or value.lo is None:
                 continue
             key, whole = param
             if (value.lo, value.hi) != whole:  # only an argument narrower than its type says something
                 given[key] = Fact(value.lo, value.hi, "the argument at the call")
-        key = (self._tu.scope_key(scope), tuple(sorted((k, f.lo, f.hi) for k, f in given.items())))
+        key = (scope_key, tuple(sorted((k, f.lo, f.hi) for k, f in given.items())))
         if key in self._known:
             return self._known[key][1]
         if key[0] in self._active or len(self._active) >= _DEPTH:
             return None  # recursion: assume nothing
         self._active.add(key[0])
         try:
-            helper = self._summarise(scope, name, given)
+            helper = self._summarise(scope, name, body, given)
         finally:
             self._active.discard(key[0])
-        self._known[key] = (scope, helper)  # the scope is kept alive: its key stays unique
+        self._known[key] = helper
         return helper
 
-    def _summarise(self, scope, name: str, given: dict) -> Helper | None:
-        body = self._tu.statements(scope)
+    def _summarise(self, scope, name: str, body: Stmt | None, given: dict) -> Helper | None:
         if body is None:
             return None
         ranges = FunctionRanges(body, given)
