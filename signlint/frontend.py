@@ -727,6 +727,8 @@ class TranslationUnit:
                 end = _closing_paren(text, start.offset, call=last.kind is Kind.CALL)
                 break
             if not last.children:
+                if last.kind is Kind.OTHER:
+                    return None  # a statement expression, say: more than one token, its end unknown
                 start = self._position(last.handle.extent.start, spelling=True)
                 if start.path != begin.path or not one_logical_line(text, begin.offset, start.offset):
                     return None

@@ -162,6 +162,16 @@ def test_a_member_count_in_a_macro_is_quoted_whole(tmp_path):
     assert "'1 << (s)->bits'" in finding["message"]
 
 
+def test_a_statement_expression_from_a_macro_is_quoted_as_the_macro_use(tmp_path):
+    # lib/vsprintf.c get_arg(signed char): the operand, a `({ ... })` in a macro body
+    # written over several lines, used to be shown as '\\' (then as '(').
+    path = tmp_path / "stmt.c"
+    path.write_text("typedef unsigned long long u64;\n#define get_arg(type) \\\n\t({ type v_ = *(type *)p; \\\n"
+                    "\tp += sizeof(type); v_; })\nu64 f(const char *p) { return get_arg(signed char); }\n")
+    finding = json.loads(run_cli("check", "--format", "json", str(path)).stdout)["findings"][0]
+    assert finding["message"].startswith("'get_arg(signed char)' is a 'signed char'"), finding["message"]
+
+
 @pytest.mark.parametrize("code", [
     "u64 f(u8 b) { if (b > 0x7e || b++) return 0; return b << 24; }",           # b++ made the 0x7f a 0x80
     "u64 f(u8 b) { u64 r = 0; for (int i = 0; i++ < 3; ) r |= b << (8 * i); return r; }",
