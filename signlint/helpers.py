@@ -1,9 +1,10 @@
-"""Summaries of helper functions: does a call return an int that a shift can make
-negative?
+"""Summaries of helper functions: does a call return an int that a shift, a
+product or a complement can make negative?
 
 `static inline int get_hi(const u8 *p) { return p[0] << 24; }` returns an int whose
 bit 31 is set when p[0] >= 0x80; a caller that widens the result to 64 bits
-(`u64 x = get_hi(p);`) sign-extends it. The value analysis asks this module about
+(`u64 x = get_hi(p);`) sign-extends it. The same holds for `return w * h;` with
+u16 operands (SL002) and `return ~b;` with a narrow b (SL006). The value analysis asks this module about
 a call only where such a widening happens; the answer comes from the helper's
 return statements, analysed once per helper with the ranges its own code proves
 (context.FunctionRanges). Only helpers defined in the same translation unit (or a
@@ -25,16 +26,20 @@ _DEPTH = 3
 
 @dataclass(frozen=True, slots=True)
 class Helper:
-    """A function that returns an int a left shift can make negative."""
+    """A function that returns an int a left shift, a product or a '~' can make negative."""
 
     name: str
     scope: object  # the front end's handle of its definition
-    shifts: tuple[Expr, ...]  # the shifts in its return statements that can set bit 31
+    origins: tuple[Expr, ...]  # the operations in its return statements that can set bit 31
+
+    def made_by(self, op: str) -> tuple[Expr, ...]:
+        """The origins that are this operator ('<<', '*', '~')."""
+        return tuple(o for o in self.origins if o.op == op)
 
 
 class Summaries:
-    """Callable: call -> Helper, or None when the result is not known to be a
-    negative-by-shift int. Memoised per helper."""
+    """Callable: call -> Helper, or None when the result is not known to be an int
+    made negative by one of those operations. Memoised per helper."""
 
     def __init__(self, tu) -> None:
         self._tu = tu
@@ -80,19 +85,25 @@ class Summaries:
         if body is None:
             return None
         ranges = FunctionRanges(body, given)
-        shifts: list[Expr] = []
+        origins: list[Expr] = []
         for value in _returned(body):
             t = value.type
             if not (t.is_integer and t.signed and t.bits == 32):
                 return None  # only an int result can be negative by a shift and then widened by the caller
             analysis = ValueAnalysis(ranges.facts_at(value), helpers=self, scoped=ranges.scoped_at(value))
             result = analysis.visit(value)
-            shifts.extend(o for o in result.taint if o.kind is Kind.BINARY and o.op == "<<")
-            shifts.extend(s for o in result.taint if o.kind is Kind.CALL and id(o) in analysis.calls
-                          for s in analysis.calls[id(o)].shifts)
-        if not shifts:
+            origins.extend(o for o in result.taint if _summarised(o))
+            origins.extend(s for o in result.taint if o.kind is Kind.CALL and id(o) in analysis.calls
+                           for s in analysis.calls[id(o)].origins)
+        if not origins:
             return None
-        return Helper(name, scope, tuple(dict.fromkeys(shifts)))
+        return Helper(name, scope, tuple(dict.fromkeys(origins)))
+
+
+def _summarised(origin: Expr) -> bool:
+    """A shift, a product or a complement (not a char: its int is a number until the
+    caller uses it as a byte, which the helper cannot know)."""
+    return origin.kind is Kind.BINARY and origin.op in ("<<", "*") or origin.kind is Kind.UNARY and origin.op == "~"
 
 
 def _returned(body: Stmt):

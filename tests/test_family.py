@@ -24,6 +24,8 @@ ALL = {"SL001", "SL002", "SL003", "SL004", "SL005", "SL006"}
     ("void f(u64 *x, u32 m) { *x &= ~m; }", "SL006"),
     ("u64 f(u64 x) { return x & ~0xfffU; }", "SL006"),
     ("u64 f(u16 v) { return ~v; }", "SL006"),
+    ("static int area(u16 w, u16 h) { return w * h; } u64 f(u16 w, u16 h) { return area(w, h); }", "SL002"),
+    ("static int inv(u8 b) { return ~b; } u64 f(u8 b) { return inv(b); }", "SL006"),
 ])
 def test_flagged(lint, code, rule):
     assert lint(code, rules=ALL) == [(1, rule)]
@@ -53,6 +55,9 @@ def test_flagged(lint, code, rule):
     "int f(const int *t, signed char c) { return t[c + 128]; }",   # -128..127 onto 0..255
     "u64 f(u64 pos, s8 delta) { return pos + delta; }",            # signed arithmetic
     "void f(u64 *x, u16 bits) { *x &= ~bits; }",
+    "static int area(u16 w, u16 h) { return w * h; } u64 f(u8 w) { return area(w, w); }",  # the call's ranges
+    "static int area(u16 w, u16 h) { return w * h; } u32 f(u16 w, u16 h) { return area(w, h); }",
+    "static int inv(u8 b) { return ~b; } long f(u8 b) { return (long)inv(b); }",  # asks for the int
 ])
 def test_silent(lint, code):
     assert lint(code, rules=ALL) == []

@@ -206,6 +206,10 @@ FIXED = [
      build("f0", Cast(U64, Shift("<<", Bin("-", Lit(7), h), 29)), RET64, [Guard("h0", "shr", 3)])),
     ("SL001", "false-positive", "a caller's guard does not reach a helper's summary",
      build("f0", Shift("<<", b, 24), Sink("init", U64), [Guard("b0", "le", 0x7F)], shape="helper", spelling=1)),
+    ("SL006", "miss", "a helper returning ~ of a bit-field",
+     build("f0", Unary("~", Var(BF16)), Sink("return", U64), shape="helper")),
+    ("SL002", "miss", "a helper returning h * h",
+     build("f0", Bin("*", h, Var(H1)), Sink("return", U64), shape="helper")),
 ]
 
 
@@ -218,10 +222,6 @@ def test_fixed_context_disagreements(rule, verdict, what, fn, tmp_path):
 
 
 KNOWN = [
-    ("SL006", "miss", "a helper returning ~ of a bit-field (only shifts are summarised)",
-     build("f0", Unary("~", Var(BF16)), Sink("return", U64), shape="helper")),
-    ("SL002", "miss", "a helper returning h * h (only shifts are summarised)",
-     build("f0", Bin("*", h, Var(H1)), Sink("return", U64), shape="helper")),
     ("SL003", "miss", "a lower bound on h makes char + h non-negative",
      build("f0", Bin("+", Var(CH), h), Sink("return", U32),
            [Guard("h0", "ge", 0x800)])),
@@ -238,12 +238,8 @@ def test_known_context_disagreements(rule, verdict, what, fn, tmp_path):
 
 
 # A fixed batch: generate_context() programs of these seeds (8 functions each, all
-# rules) on which signlint agrees with execution as of this writing (about 15 s on 2
-# cores). The others disagree (scripts/oracle.py --context --count 1 --seed S shows
-# one): both are helpers whose result only SL001 summarises (a helper returning
-# `~p->f0` for SL006, seed 0; `h * h` for SL002, seed 38), in KNOWN above.
-FAILING_SEEDS = {0, 38}
-BATCH = [s for s in range(40) if s not in FAILING_SEEDS]
+# rules) on which signlint agrees with execution (about 15 s on 2 cores).
+BATCH = list(range(40))
 
 
 @needs_gcc

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..finding import Edit, Finding, Fix, Note
+from ..finding import Finding, Fix, Note
 from ..ir import Expr, Kind, Span
 from ..source import Source
 from ..values import Value, ValueAnalysis, Widening, shift_counts
 from .edits import cast_operand, strip
+from .helper_calls import helper_findings
 
 CODE = "SL001"
 NAME = "promoted-shift-sign-extension"
@@ -29,8 +30,7 @@ def check(widenings: list[Widening], analysis: ValueAnalysis, source: Source, fu
         for shift in sorted(widening.origins, key=lambda s: source.span(s).begin.offset):
             if shift.op == "<<" and shift.type.signed and not source.is_system(shift):
                 yield _finding(shift, widening, analysis, source, function)
-            elif shift.kind is Kind.CALL and id(shift) in analysis.calls and not source.is_system(shift):
-                yield _helper_finding(shift, analysis.calls[id(shift)], widening, source, function)
+        yield from helper_findings(CODE, "<<", widening, analysis, source, function)
 
 
 def _finding(shift: Expr, widening: Widening, analysis: ValueAnalysis, source: Source, function: str) -> Finding:
@@ -58,40 +58,6 @@ def _finding(shift: Expr, widening: Widening, analysis: ValueAnalysis, source: S
     snippet = source.text(shift, as_used=True) or f"{operand_text} << {count_text}"
     return Finding(CODE, span.begin, end, message, function, _fix(shift, operand, sink, sink_type, source),
                    tuple(notes), snippet=snippet)
-
-
-def _helper_finding(call: Expr, helper, widening: Widening, source: Source, function: str) -> Finding:
-    """`u64 x = get_hi(p)`, where get_hi() returns `p[0] << 24` as an int."""
-    sink = widening.sink
-    sink_type = source.type_spelling(sink)
-    span = source.span(call)
-    if span.in_macro:
-        span = Span(span.expansion, None, span.expansion)
-    call_text = source.text(call, as_used=True) or f"{helper.name}()"
-    shift = helper.shifts[0]
-    shift_text = source.text(shift, as_used=True) or "a shift"
-    extra_bits = sink.type.bits - call.type.bits
-    message = (f"'{call_text}' returns an int that '{shift_text}' in {helper.name}() can make negative (bit 31 set); "
-               f"it is sign-extended to '{sink_type}' here: the upper {extra_bits} bits become ones")
-    notes = tuple(Note(source.span(s).begin, f"{helper.name}() returns this shift as an int") for s in helper.shifts)
-    end = span.end if span.end and span.end.line == span.begin.line else None
-    return Finding(CODE, span.begin, end, message, function, _helper_fix(helper, source), notes, snippet=call_text)
-
-
-# A 32-bit signed result type and its unsigned twin.
-_UNSIGNED_TWIN = {"int": "unsigned int", "signed int": "unsigned int", "signed": "unsigned", "s32": "u32",
-                  "__s32": "__u32", "int32_t": "uint32_t", "__int32_t": "__uint32_t"}
-
-
-def _helper_fix(helper, source: Source) -> Fix | None:
-    """Make the helper return an unsigned int: its callers then zero-extend it."""
-    found = source.result_type_token(helper.scope)
-    twin = _UNSIGNED_TWIN.get(found[2]) if found else None
-    if twin is None:
-        return Fix(f"make {helper.name}() return an unsigned 32-bit type", (), "", applicable=False)
-    begin, end, _ = found
-    edit = Edit(begin.path, begin.offset, end.offset, twin)
-    return Fix(f"make {helper.name}() return '{twin}'", (edit,), f"{twin} {helper.name}(...)")
 
 
 def _count_text(count: Expr, value: Value, shift: Expr, source: Source) -> str:

@@ -17,6 +17,7 @@ from .edits import (
     text_of,
     widened_bits,
 )
+from .helper_calls import helper_findings
 
 CODE = "SL002"
 NAME = "promoted-product-overflow"
@@ -45,3 +46,4 @@ def check(widenings: list[Widening], analysis: ValueAnalysis, source: Source, fu
             yield Finding(CODE, span.begin, same_line_end(span), message, function, fix,
                           expansion_note(span, f"in this expansion the product is widened to '{sink_type}'"),
                           snippet=snippet(product, source))
+        yield from helper_findings(CODE, "*", widening, analysis, source, function)

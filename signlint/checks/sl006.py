@@ -8,6 +8,7 @@ from ..finding import Finding
 from ..source import Source
 from ..values import ValueAnalysis, Widening
 from .edits import cast_operand, place, same_line_end, snippet
+from .helper_calls import helper_findings
 
 CODE = "SL006"
 NAME = "narrow-complement-widened"
@@ -36,3 +37,5 @@ def check(widenings: list[Widening], analysis: ValueAnalysis, source: Source, fu
                 fix = None  # which bits were meant is not knowable from the code
             yield Finding(CODE, span.begin, same_line_end(span), message, function, fix, (),
                           snippet=snippet(complement, source))
+        if widening.kind == "sign":
+            yield from helper_findings(CODE, "~", widening, analysis, source, function)
