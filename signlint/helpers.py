@@ -70,7 +70,7 @@ class Summaries:
                 given[key] = Fact(value.lo, value.hi, "the argument at the call")
         key = (scope_key, tuple(sorted((k, f.lo, f.hi) for k, f in given.items())))
         if key in self._known:
-            return self._known[key][1]
+            return self._known[key]
         if key[0] in self._active or len(self._active) >= _DEPTH:
             return None  # recursion: assume nothing
         self._active.add(key[0])

@@ -43,6 +43,7 @@ def lint(tmp_path):
         path.write_text(PRELUDE + code)
         offset = PRELUDE.count("\n")
         report = analyze([path], args, rules)
+        assert not report.internal_errors, report.internal_errors  # a crash must not pass for silence
         return [(f.position.line - offset, f.rule) for f in report.findings]
 
     return run

@@ -104,6 +104,16 @@ def test_helper_results_that_cannot_show(lint, code):
     assert lint(code) == []
 
 
+@pytest.mark.parametrize("body, want", [
+    ("return p[0] << 24;", [(2, "SL001"), (3, "SL001")]),
+    ("return p[0] - 1;", []),                                    # no summary: remembered as such
+])
+def test_a_helper_called_twice_is_summarised_once(lint, body, want):
+    code = (f"static inline int get(const u8 *p) {{ {body} }}\n"
+            "u64 f(const u8 *p) { return get(p); }\nu64 g(const u8 *p) { return get(p + 1); }")
+    assert lint(code) == want
+
+
 def test_helper_fix_changes_its_result_type(tmp_path):
     path = tmp_path / "helper.c"
     path.write_text("typedef unsigned char u8;\ntypedef unsigned long long u64;\n"
