@@ -25,7 +25,9 @@ typedef int64_t s64; typedef int8_t s8;
 
 def analyze(paths, args=(), rules=DEFAULT_RULES):
     targets = discover([str(p) for p in paths])
-    return Engine(Options(frozenset(rules), list(args))).run(targets)
+    report = Engine(Options(frozenset(rules), list(args))).run(targets)
+    assert not report.internal_errors, report.internal_errors  # a crash must not pass for silence
+    return report
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -43,7 +45,6 @@ def lint(tmp_path):
         path.write_text(PRELUDE + code)
         offset = PRELUDE.count("\n")
         report = analyze([path], args, rules)
-        assert not report.internal_errors, report.internal_errors  # a crash must not pass for silence
         return [(f.position.line - offset, f.rule) for f in report.findings]
 
     return run
