@@ -371,6 +371,11 @@ class ValueAnalysis:
         if op == "-":
             return _fit(t, a.lo - b.hi, a.hi - b.lo, a.taint | b.taint, pending, lost)
         if op == "*":
+            # `x * 0x1000000` moves x's bits as `x << 24` does: extension ones pushed out go.
+            for k, other in ((_power_of_two(b), a), (_power_of_two(a), b)):
+                if k is not None:
+                    pending = frozenset(Extension(x.widening, x.low + k) for x in other.pending if x.low + k < t.bits)
+                    break
             corners = (a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi)
             ideal = ia * ib if ia is not None and ib is not None else None
             if t.signed and a.nonneg and b.nonneg and max(corners) > t.max and (ideal is None or ideal > t.max):
@@ -570,7 +575,8 @@ def _not_complement_masks(pending: frozenset, operands: list[Expr]) -> frozenset
     direct = {id(_unparen(o)) for o in operands}
     return frozenset(x for x in pending if not (
         x.widening.kind == "sign" and id(_unparen(x.widening.sink)) in direct and not x.widening.sink.explicit
-        and all(o.kind is Kind.UNARY and o.op == "~" for o in x.widening.origins)))
+        and all(o.kind is Kind.UNARY and o.op == "~" and _unparen_cast(x.widening.sink.children[-1]) is o
+                for o in x.widening.origins)))
 
 
 def _unparen(e: Expr) -> Expr:
@@ -625,6 +631,13 @@ def _masked(pending: frozenset, mask: Value, operand: Expr, mask_ones: frozenset
                     y.low <= x.low and y.widening.kind not in ("zero", LATENT) for y in mask_ones)):
             kept.add(x)
     return frozenset(kept)
+
+
+def _power_of_two(v: Value) -> int | None:
+    """k when v is the constant 2**k."""
+    if v.lo is None or v.lo != v.hi or v.lo <= 0 or v.lo & (v.lo - 1):
+        return None
+    return v.lo.bit_length() - 1
 
 
 def _latent(promotion: Expr) -> Extension:

@@ -326,6 +326,13 @@ RULE_AGREEMENTS = [
      Bin("&", Shift("<<", h, 16), Cast(U64, Shift("<<", h1, 16))), ret(U64)),
     # SL001: the sign of an always-negative operand decides.
     ("SL001", "agree-ok", "~b ^ (b1 << 24)", Bin("^", Unary("~", b), Shift("<<", c, 24)), ret(U64)),
+    # The 10,000-program run of 2026-12-04 (seeds 100000..109999): a product by 2**k moves
+    # a char's ones as a shift does; a complement behind '^' or '|' is no AND mask.
+    ("SL003", "agree-ok", "0x1000000 * (uint32_t)char: its ones leave",
+     Bin("*", Lit(0x1000000), Cast(U32, ch)), ret(U64)),
+    ("SL003", "agree-bug", "0x100 * (uint32_t)char: its ones stay", Bin("*", Lit(0x100), Cast(U32, ch)), ret(U64)),
+    ("SL006", "agree-bug", "r &= ~b ^ 0x8000: no mask", Bin("^", Unary("~", b), Lit(0x8000)),
+     Sink("compound", U64, "&=", MASK64)),
 ]
 
 
