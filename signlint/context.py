@@ -7,7 +7,10 @@ before it proves about its local variables and parameters:
 - guards: `if (prio > 0x7f) return -EINVAL;` leaves prio <= 0x7f for what follows;
   the then and else branches of an `if` get the condition and its negation;
 - switch cases: under `case 0: case 1:` the controlling variable is 0..1;
-- loops: in `for (i = a; i < b; i++)` with constant bounds, i is a..b-1.
+- loops: in `for (i = a; i < b; i++)` with constant bounds, i is a..b-1;
+- assignments: after `k = pos & 7;` k is 0..7, and after `int t = b << 24;` t holds
+  an int that the shift can make negative (Fact.taint: the shift, for the rules to
+  report where t is widened).
 
 It is deliberately simple and errs on the side of knowing less: a variable whose
 address is taken is never narrowed; an assignment ends what was known about the
@@ -30,6 +33,9 @@ class Fact:
     lo: int
     hi: int
     why: str  # 'guard on line 12', 'case labels on line 30', 'loop on line 40'
+    # The shifts, products and complements that can have made the int it holds negative
+    # (`int t = b << 24;`): where the variable is widened, its ones come from them.
+    taint: frozenset = frozenset()
 
 
 Facts = dict[int, Fact]  # variable identity (Expr.decl) -> Fact
@@ -161,11 +167,16 @@ class FunctionRanges:
         """var = value: what the value's range says about var afterwards."""
         if var in self._escaped or not value.type.is_integer:
             return {}
-        v = ValueAnalysis(before).visit(value)
+        analysis = ValueAnalysis(before)
+        v = analysis.visit(value)
         t = value.type
-        if v.lo is None or (v.lo, v.hi) == (t.min, t.max) or not t.min <= v.lo <= v.hi <= t.max:
+        why = f"assignment on line {line}" if line else "assignment"
+        if v.lo is None or not t.min <= v.lo <= v.hi <= t.max:
             return {}
-        return {var: Fact(v.lo, v.hi, f"assignment on line {line}" if line else "assignment")}
+        taint = carried_origins(v.taint, analysis) if t.signed and t.bits == 32 and v.lo < 0 else frozenset()
+        if (v.lo, v.hi) == (t.min, t.max) and not taint:
+            return {}
+        return {var: Fact(v.lo, v.hi, why, taint)}
 
     def _if(self, s: Stmt, facts: Facts) -> Facts | None:
         cond = s.exprs[0]
@@ -363,6 +374,20 @@ class FunctionRanges:
         return {var.decl: Fact(lo, hi, why)}
 
 
+def carried_origins(taint: frozenset, analysis: ValueAnalysis) -> frozenset:
+    """The shifts, products and complements behind a value's taint, through the
+    variables it read (`int u = t | 1;` after `int t = b << 24;`: t's shift). A
+    char is not among them: its int is a number until it is used as a byte."""
+    out = set()
+    for origin in taint:
+        carried = analysis.carried.get(id(origin))
+        if carried is not None:
+            out |= carried[1].taint
+        elif origin.kind is Kind.BINARY and origin.op in ("<<", "*") or origin.kind is Kind.UNARY and origin.op == "~":
+            out.add(origin)
+    return frozenset(out)
+
+
 def _labels(s: Stmt) -> tuple[list[Stmt], Stmt]:
     """The labels of `case 0: case 1: stmt` (CASE and DEFAULT statements) and the
     statement under them."""
@@ -437,7 +462,7 @@ def _meet(a: Facts, b: Facts) -> Facts:
             out[var] = f
         elif max(old.lo, f.lo) <= min(old.hi, f.hi):
             why = f.why if (f.lo, f.hi) != (old.lo, old.hi) else old.why
-            out[var] = Fact(max(old.lo, f.lo), min(old.hi, f.hi), why)
+            out[var] = Fact(max(old.lo, f.lo), min(old.hi, f.hi), why, old.taint | f.taint)
     return out
 
 
@@ -447,7 +472,8 @@ def _join(a: Facts, b: Facts) -> Facts:
     for var, f in a.items():
         g = b.get(var)
         if g is not None:
-            out[var] = f if (f.lo, f.hi) == (g.lo, g.hi) else Fact(min(f.lo, g.lo), max(f.hi, g.hi), f.why)
+            same = (f.lo, f.hi, f.taint) == (g.lo, g.hi, g.taint)
+            out[var] = f if same else Fact(min(f.lo, g.lo), max(f.hi, g.hi), f.why, f.taint | g.taint)
     return out
 
 
@@ -533,6 +559,28 @@ class Surroundings:
         nothing is known (file scope, an unreadable body)."""
         if scope is None:
             return None
+        _, roots, ranges = self._function(scope)
+        same = roots.get(self._tu.root_key(root))
+        if same is None or ranges is None:
+            return None
+        return same, ranges.facts_at(same), ranges.scoped_at(same)
+
+    def reads_of_tainted(self, scope) -> list[tuple[Expr, Facts, dict[int, Facts]]]:
+        """The roots of a function that read a variable holding an int an earlier
+        statement can have made negative (a Fact with taint), with the facts before
+        them and inside their branches."""
+        _, _, ranges = self._function(scope)
+        if ranges is None:
+            return []
+        out = []
+        for root in ranges.roots():
+            facts = ranges.facts_at(root)
+            tainted = {v for v, f in facts.items() if f.taint}
+            if tainted and _reads(root, tainted):
+                out.append((root, facts, ranges.scoped_at(root)))
+        return out
+
+    def _function(self, scope) -> tuple[object, dict[int, Expr], FunctionRanges | None]:
         key = self._tu.scope_key(scope)
         entry = self._functions.get(key)
         if entry is None:
@@ -540,8 +588,14 @@ class Surroundings:
             ranges = FunctionRanges(body) if body is not None else None
             roots = {self._tu.root_key(e): e for e in ranges.roots()} if ranges is not None else {}
             entry = self._functions[key] = (scope, roots, ranges)  # the scope is kept: its key stays unique
-        _, roots, ranges = entry
-        same = roots.get(self._tu.root_key(root))
-        if same is None or ranges is None:
-            return None
-        return same, ranges.facts_at(same), ranges.scoped_at(same)
+        return entry
+
+
+def _reads(root: Expr, variables: set[int]) -> bool:
+    work = [root]
+    while work:
+        e = work.pop()
+        if e.kind is Kind.DECL_REF and e.decl in variables:
+            return True
+        work.extend(e.children)
+    return False

@@ -165,6 +165,17 @@ class Engine:
         surroundings = Surroundings(tu)
         explain, explain_line = self.options.explain, self.options.explain_line
         explanations: list[str] = []
+        carrying: set[int] = set()  # functions whose stored values were followed (scope keys)
+
+        def report(expr, analysis, found) -> None:
+            for finding in found:
+                placed = _place(finding, wanted)
+                if placed is None:
+                    continue  # (one found twice, by a root and as a read of a stored value, is merged later)
+                if explain:
+                    placed = replace(placed, explanation=tuple(ranges_used(expr, analysis, source, _extent(finding))))
+                findings.append(replace(placed, unit=path))
+
         try:
             for root in tu.roots(wanted, once if seen is not None else None, relevant_only=explain_line is None):
                 looked_at = explain_line is not None and _covers(tu, root.expr, explain_line)
@@ -174,14 +185,12 @@ class Engine:
                 expr, analysis, found = analysed
                 if looked_at:
                     explanations.extend(line_report(expr, analysis, source))
-                for finding in found:
-                    placed = _place(finding, wanted)
-                    if placed is None:
-                        continue
-                    if explain:
-                        placed = replace(placed, explanation=tuple(ranges_used(expr, analysis, source,
-                                                                               _extent(finding))))
-                    findings.append(replace(placed, unit=path))
+                report(expr, analysis, found)
+                if analysis.stores_taint and root.scope is not None and tu.scope_key(root.scope) not in carrying:
+                    # `int t = b << 24;`: where the function widens t later, its ones show.
+                    carrying.add(tu.scope_key(root.scope))
+                    for later in _reads_of_stored(root.scope, rules, source, helpers, surroundings):
+                        report(*later)
         except BaseException:
             if seen is not None:
                 seen.difference_update(walked)  # not analysed after all: let another TU do it
@@ -384,7 +393,8 @@ def _analyse_root(root, rules, source: Source, helpers: Summaries, surroundings:
     what the code around it proves; only then, as that costs a walk of the function."""
     analysis = ValueAnalysis(helpers=helpers)
     analysis.run(root.expr)
-    if not (analysis.widenings or analysis.char_uses or analysis.sign_shifts or analysis.unsure or looked_at):
+    if not (analysis.widenings or analysis.char_uses or analysis.sign_shifts or analysis.unsure or looked_at
+            or analysis.stores_taint):
         return None
     expr = root.expr
     found = [f for rule in rules for f in rule.check(analysis.widenings, analysis, source, root.function)]
@@ -396,6 +406,16 @@ def _analyse_root(root, rules, source: Source, helpers: Summaries, surroundings:
             analysis.run(expr)
             found = [f for rule in rules for f in rule.check(analysis.widenings, analysis, source, root.function)]
     return expr, analysis, found
+
+
+def _reads_of_stored(scope, rules, source: Source, helpers: Summaries, surroundings: Surroundings):
+    """(expression, analysis, findings) of the roots of a function that read a variable
+    holding an int a shift, a product or a '~' can have made negative (context.Fact.taint)."""
+    for expr, facts, scoped in surroundings.reads_of_tainted(scope):
+        analysis = ValueAnalysis(facts, helpers=helpers, scoped=scoped)
+        analysis.run(expr)
+        yield expr, analysis, [f for rule in rules for f in rule.check(analysis.widenings, analysis, source,
+                                                                        scope.spelling)]
 
 
 def _covers(tu: TranslationUnit, expr, where: tuple[str, int]) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .context import Fact, FunctionRanges
+from .context import Fact, FunctionRanges, carried_origins
 from .ir import Expr, Kind, Stmt, StmtKind
 from .values import ValueAnalysis
 
@@ -92,18 +92,12 @@ class Summaries:
                 return None  # only an int result can be negative by a shift and then widened by the caller
             analysis = ValueAnalysis(ranges.facts_at(value), helpers=self, scoped=ranges.scoped_at(value))
             result = analysis.visit(value)
-            origins.extend(o for o in result.taint if _summarised(o))
+            origins.extend(carried_origins(result.taint, analysis))  # `int v = p[0] << 24; return v;` too
             origins.extend(s for o in result.taint if o.kind is Kind.CALL and id(o) in analysis.calls
                            for s in analysis.calls[id(o)].origins)
         if not origins:
             return None
         return Helper(name, scope, tuple(dict.fromkeys(origins)))
-
-
-def _summarised(origin: Expr) -> bool:
-    """A shift, a product or a complement (not a char: its int is a number until the
-    caller uses it as a byte, which the helper cannot know)."""
-    return origin.kind is Kind.BINARY and origin.op in ("<<", "*") or origin.kind is Kind.UNARY and origin.op == "~"
 
 
 def _returned(body: Stmt):

@@ -13,6 +13,8 @@ Facts that travel with a value besides its interval:
   the same signed type and parentheses (not through >>: shifting a shifted int back
   is how C code sign-extends on purpose), and stops at anything that makes the
   value non-negative again (a mask, a conversion to an unsigned or narrower type).
+  An origin can also be the read of a local int that an earlier statement made
+  negative that way (`int t = b << 24; ... t`; context.Fact.taint, `carried`).
 - pending: sign extensions (widenings of a tainted value to a wider type) whose
   ones may still be cut off before anyone sees them: `u32 r = x64 | (b << 24)`,
   `(b << 24) & 0xffffffffULL` or `(u64)(b << 24) << 32` are harmless. Each keeps
@@ -161,6 +163,13 @@ class ValueAnalysis:
         self.helpers = helpers
         self.facts_used: dict[int, tuple[Expr, object]] = {}  # id(variable read) -> (it, the Fact used)
         self.calls: dict[int, object] = {}  # id(call) -> its helpers.Helper, for calls whose int result is widened
+        # id(variable read) -> (it, its context.Fact), for reads of an int that a shift, a product or
+        # a '~' in an earlier statement can have made negative (`int t = b << 24; ... t`): the read
+        # is the origin of its value's taint.
+        self.carried: dict[int, tuple[Expr, object]] = {}
+        # Is a value that may be negative by an origin's doing kept as an int (`int t = b << 24;`,
+        # `t = w * h;`)? Then reads of it later in the function may widen it (context.py).
+        self.stores_taint = False
         self.widenings: list[Widening] = []
         self.values: dict[int, Value] = {}  # id(expr) -> Value, for --explain and tests
         self.sign_shifts: list[Expr] = []  # every '<<' that can set the sign bit of a non-negative int
@@ -172,6 +181,7 @@ class ValueAnalysis:
     def run(self, root: Expr) -> Value:
         value = self.visit(root)
         self._commit(value)
+        self.stores_taint = self.stores_taint or bool(value.taint)
         return value
 
     def _commit(self, *values: Value) -> None:
@@ -234,6 +244,9 @@ class ValueAnalysis:
             lo, hi = max(t.min, fact.lo), min(t.max, fact.hi)
             if lo <= hi:
                 self.facts_used[id(e)] = (e, fact)
+                if fact.taint and lo < 0:
+                    self.carried[id(e)] = (e, fact)
+                    return Value(lo, hi, frozenset({e}))
                 return Value(lo, hi)
         if kind is Kind.MEMBER and e.bitfield_width:
             w = e.bitfield_width
@@ -275,7 +288,9 @@ class ValueAnalysis:
         if target.bits > source.bits:
             if char and target.signed:
                 return Value(v.lo, v.hi, v.taint | {e}, pending, ideal_hi=ideal)  # a char promoted: it may be negative
-            shifted = frozenset(o for o in v.taint if not is_char_promotion(o))
+            shifted = frozenset(o for o in v.taint if not is_char_promotion(o)
+                                # `(long)t` asks for the int's value, as for a helper's result (above)
+                                and not (id(o) in self.carried and target.signed and e.explicit))
             if shifted and source.signed:
                 widening = Widening(e, shifted, source.bits)
                 ideal = v.ideal_hi if v.ideal_hi is not None else source.max - source.min
@@ -311,6 +326,7 @@ class ValueAnalysis:
             return b
         if op == "=":
             self._commit(a, b)
+            self.stores_taint = self.stores_taint or bool(b.taint)
             return Value(b.lo, b.hi) if b.lo is not None else type_range(t)
         if op in _COMPARISONS:
             self._commit(a, b)
@@ -457,7 +473,8 @@ class ValueAnalysis:
         # Zeros where ones were meant (a lost upper half) show only where the other operand
         # is meant to have ones: `(u64)(h * h) & ~w32` is right.
         kept_a = _masked(a.pending, b, e.children[1], b.pending)
-        pending = _not_complement_masks(kept_a | _masked(b.pending, a, e.children[0], kept_a), e.children)
+        pending = _not_complement_masks(kept_a | _masked(b.pending, a, e.children[0], kept_a), e.children,
+                                        self.carried)
         # Upper bits an unsigned operand lost were meant to survive only where the other
         # operand's upper bits are ones as meant: it lost bits too, or it is a complement.
         lost = (a.lost if b.lost or _complement(e.children[1]) else frozenset()) | (
@@ -494,7 +511,8 @@ class ValueAnalysis:
             rhs = replace(rhs, pending=self._numbers_not_bytes(e, rhs.pending))
         if op in _LOW_BITS_PRESERVING and e.type.is_integer:
             pending = _below(rhs.pending, e.type.bits)
-            rhs = Value(rhs.lo, rhs.hi, rhs.taint, _not_complement_masks(pending, e.children) if op == "&" else pending)
+            masks = _not_complement_masks(pending, e.children, self.carried) if op == "&" else pending
+            rhs = Value(rhs.lo, rhs.hi, rhs.taint, masks)
         self._commit(target, rhs)
         return type_range(e.type)
 
@@ -568,15 +586,25 @@ def _or_hides(v: Value, other: Value, t: CType) -> Value:
     return replace(v, pending=frozenset(kept))
 
 
-def _not_complement_masks(pending: frozenset, operands: list[Expr]) -> frozenset:
+def _not_complement_masks(pending: frozenset, operands: list[Expr], carried: dict) -> frozenset:
     """Without the sign-extended complements `~b` of narrow values that are operands
-    of the '&' themselves (`x & ~b`, `x &= ~b`): as an AND mask their upper ones are
-    exactly what `~(u64)b` would have given. (`x & (~b | m)` has no such intent.)"""
+    of the '&' themselves (`x & ~b`, `x &= ~b`, or a variable holding one: `m = ~b;
+    x &= m`): as an AND mask their upper ones are exactly what `~(u64)b` would have
+    given. (`x & (~b | m)` has no such intent.)"""
     direct = {id(_unparen(o)) for o in operands}
+
+    def complement(o: Expr) -> bool:
+        if id(o) in carried:
+            return all(_is_complement(t) for t in carried[id(o)][1].taint)
+        return _is_complement(o)
+
     return frozenset(x for x in pending if not (
         x.widening.kind == "sign" and id(_unparen(x.widening.sink)) in direct and not x.widening.sink.explicit
-        and all(o.kind is Kind.UNARY and o.op == "~" and _unparen_cast(x.widening.sink.children[-1]) is o
-                for o in x.widening.origins)))
+        and all(complement(o) and _unparen_cast(x.widening.sink.children[-1]) is o for o in x.widening.origins)))
+
+
+def _is_complement(e: Expr) -> bool:
+    return e.kind is Kind.UNARY and e.op == "~"
 
 
 def _unparen(e: Expr) -> Expr:

@@ -14,7 +14,7 @@ FLAGGED = [(1, "SL001")]
 
 @pytest.fixture
 def lint(lint):
-    return lambda code, *args: lint(code, *args, rules={"SL001", "SL002"})
+    return lambda code, *args, rules=frozenset({"SL001", "SL002"}): lint(code, *args, rules=rules)
 
 
 # Each proves the shifted value small on every path that reaches the shift.
@@ -112,6 +112,48 @@ def test_a_helper_called_twice_is_summarised_once(lint, body, want):
     code = (f"static inline int get(const u8 *p) {{ {body} }}\n"
             "u64 f(const u8 *p) { return get(p); }\nu64 g(const u8 *p) { return get(p + 1); }")
     assert lint(code) == want
+
+
+@pytest.mark.parametrize("code, rule", [
+    ("u64 f(u8 b) { int t = b << 24; u64 x = t; return x; }", "SL001"),
+    ("u64 f(u8 b) { int t; t = b << 24; return t; }", "SL001"),
+    ("u64 f(u8 b) { int t = b << 24; int u = t; return (u64)u; }", "SL001"),            # copied
+    ("u64 f(u8 b, int c) { int t = c ? b << 24 : 0; return t; }", "SL001"),
+    ("u64 f(u8 b, int c) { int t = 0; if (c) t = b << 24; return t; }", "SL001"),       # on one way in
+    ("u64 f(u16 w, u16 h) { int n = w * h; return n; }", "SL002"),
+    ("u64 f(u64 x, u8 b) { int m = ~b; return x | m; }", "SL006"),
+    ("static int get(const u8 *p) { int v = p[0] << 24; return v; }\n"
+     "u64 f(const u8 *p) { return get(p); }", "SL001"),                                 # a helper's variable
+])
+def test_a_stored_value_is_followed_to_its_widening(lint, code, rule):
+    got = lint(code, rules={rule})
+    assert [r for _, r in got] == [rule], got
+    assert got[0][0] == code.count("\n") + 1
+
+
+@pytest.mark.parametrize("code", [
+    "u64 f(u8 b) { int t = b << 24; if (t < 0) return 0; return t; }",        # a guard
+    "u64 f(u8 b) { int t = b << 16; return t; }",                              # never negative
+    "long f(u8 b) { int t = b << 24; return (long)t; }",                      # the int's value is asked for
+    "u64 f(u8 b, int n) { int t = b << 24; t = n & 0xff; return t; }",        # reassigned
+    "u64 f(u8 b) { int t = b << 24; int *p = &t; return *p + t; }",           # its address is taken
+    "void f(u64 *x, u8 b) { int m = ~b; *x &= m; }",                           # a mask, as *x &= ~b
+    "u32 f(u8 b) { int t = b << 24; return t; }",                              # not widened
+])
+def test_a_stored_value_that_cannot_show(lint, code):
+    assert lint(code, rules={"SL001", "SL002", "SL003", "SL006"}) == []
+
+
+def test_a_stored_value_fix_reads_it_unsigned(tmp_path):
+    path = tmp_path / "stored.c"
+    path.write_text("typedef unsigned char u8;\ntypedef unsigned long long u64;\n"
+                    "u64 f(const u8 *p) { int v = p[0] << 24 | p[1]; u64 x = v; return x; }\n")
+    done = run_cli("check", "--format", "json", str(path))
+    finding = json.loads(done.stdout)["findings"][0]
+    assert finding["message"].startswith("'v' holds 'p[0] << 24' (line 3), an int that can be negative")
+    assert run_cli("check", "--fix", str(path)).returncode == 0
+    assert "u64 x = (unsigned int)v;" in path.read_text()
+    assert run_cli("check", str(path)).returncode == 0
 
 
 def test_helper_fix_changes_its_result_type(tmp_path):

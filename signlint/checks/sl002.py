@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ..finding import Finding
 from ..source import Source
 from ..values import ValueAnalysis, Widening
+from .carried import carried_findings
 from .edits import (
     cast_operand,
     expansion_note,
@@ -47,3 +48,4 @@ def check(widenings: list[Widening], analysis: ValueAnalysis, source: Source, fu
                           expansion_note(span, f"in this expansion the product is widened to '{sink_type}'"),
                           snippet=snippet(product, source))
         yield from helper_findings(CODE, "*", widening, analysis, source, function)
+        yield from carried_findings(CODE, "*", widening, analysis, source, function)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ..finding import Finding
 from ..source import Source
 from ..values import ValueAnalysis, Widening
+from .carried import carried_findings
 from .edits import cast_operand, place, same_line_end, snippet
 from .helper_calls import helper_findings
 
@@ -39,3 +40,4 @@ def check(widenings: list[Widening], analysis: ValueAnalysis, source: Source, fu
                           snippet=snippet(complement, source))
         if widening.kind == "sign":
             yield from helper_findings(CODE, "~", widening, analysis, source, function)
+            yield from carried_findings(CODE, "~", widening, analysis, source, function)
