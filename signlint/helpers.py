@@ -92,7 +92,7 @@ class Summaries:
                 return None  # only an int result can be negative by a shift and then widened by the caller
             analysis = ValueAnalysis(ranges.facts_at(value), helpers=self, scoped=ranges.scoped_at(value))
             result = analysis.visit(value)
-            origins.extend(carried_origins(result.taint, analysis))  # `int v = p[0] << 24; return v;` too
+            origins.extend(carried_origins(result.taint, analysis, unknown_counts=True))  # `int v = ...; return v;`
             origins.extend(s for o in result.taint if o.kind is Kind.CALL and id(o) in analysis.calls
                            for s in analysis.calls[id(o)].origins)
         if not origins:

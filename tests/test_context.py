@@ -120,6 +120,7 @@ def test_a_helper_called_twice_is_summarised_once(lint, body, want):
     ("u64 f(u8 b) { int t = b << 24; int u = t; return (u64)u; }", "SL001"),            # copied
     ("u64 f(u8 b, int c) { int t = c ? b << 24 : 0; return t; }", "SL001"),
     ("u64 f(u8 b, int c) { int t = 0; if (c) t = b << 24; return t; }", "SL001"),       # on one way in
+    ("u64 f(int n) { if (n < 0 || n > 31) return 0; int t = 1 << n; return t; }", "SL001"),  # a known count
     ("u64 f(u16 w, u16 h) { int n = w * h; return n; }", "SL002"),
     ("u64 f(u64 x, u8 b) { int m = ~b; return x | m; }", "SL006"),
     ("static int get(const u8 *p) { int v = p[0] << 24; return v; }\n"
@@ -139,6 +140,7 @@ def test_a_stored_value_is_followed_to_its_widening(lint, code, rule):
     "u64 f(u8 b) { int t = b << 24; int *p = &t; return *p + t; }",           # its address is taken
     "void f(u64 *x, u8 b) { int m = ~b; *x &= m; }",                           # a mask, as *x &= ~b
     "u32 f(u8 b) { int t = b << 24; return t; }",                              # not widened
+    "u64 f(int n) { int t = 1 << n; return t; }",      # a count of unknown range: reported only in place
 ])
 def test_a_stored_value_that_cannot_show(lint, code):
     assert lint(code, rules={"SL001", "SL002", "SL003", "SL006"}) == []

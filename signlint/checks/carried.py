@@ -42,7 +42,8 @@ def _finding(code: str, op: str, read, made, widening: Widening, source: Source,
     span = source.span(read)
     name = source.text(read, as_used=True) or "the variable"
     what, holds = _MADE[op]
-    first = source.span(made[0]).begin
+    first = source.span(made[0])
+    first = first.expansion or first.begin  # a shift spelled in a macro: the line that uses it
     made_text = source.text(made[0], as_used=True) or f"a {what}"
     extra_bits = sink.type.bits - widening.from_bits
     message = (f"'{name}' holds '{made_text}' (line {first.line}), {holds}; it is sign-extended to "
