@@ -16,7 +16,8 @@ decides which inputs reach it and, for a shift by a variable count, with which c
   compound assignment applied once per iteration;
 - a local bounded by an assignment (`unsigned int k = m0 & 7; ... b << (k + 16)`);
 - a helper in the same file returning the int (`static inline int f0_get(...)`), widened
-  by its caller; its guards inside the helper, or in the caller.
+  by its caller; its guards inside the helper, or in the caller;
+- the int kept in a local first (`int t = e; ... r = t;`), after the guards.
 
 An input that fails a guard never reaches the expression: the function returns 0 in C
 and in the model (the ideal value then is 0 too). A guarded parameter is a Slot narrowed
@@ -276,7 +277,8 @@ class ContextFunction(Function):
 
     shape: 'return' (early returns), 'goto' (`goto out`), 'then' (`if (pass) ... else r = 0`),
     'else' (`if (fail) r = 0; else ...`), 'switch' (the first 'cases' guard), 'loop', 'local',
-    'helper'. extra: inputs the expression does not read (a count parameter, m0 of a local).
+    'helper', 'stored' (the int expression kept in `int t` first, then t goes to the sink).
+    extra: inputs the expression does not read (a count parameter, m0 of a local).
     """
 
     shape: str = "return"
@@ -412,10 +414,14 @@ class ContextFunction(Function):
             helper = (f"static inline int {self.name}_get({plist})\n{{\n"
                       + "".join(f"  {line}\n" for line in inner) + f"  return {e};\n}}\n\n")
             e = f"{self.name}_get({', '.join(key for _, key in params(self))})"
-        body = self._body(e, names)
+        stored = []
+        if self.shape == "stored":
+            stored = [f"int t = {e};"] if self.spelling % 2 == 0 else ["int t;", f"t = {e};"]
+            e = "t"
+        body = self._body(e, names, stored)
         return helper + sig + "\n{\n" + "".join(f"  {line}\n" for line in body) + "}\n\n"
 
-    def _body(self, e: str, names: dict[str, str]) -> list[str]:
+    def _body(self, e: str, names: dict[str, str], stored: list[str]) -> list[str]:
         sink, shape, sp = self.sink, self.shape, self.spelling
         t, rt = sink.type.spelling, sink.result_type.spelling
         if sink.kind == "arg":
@@ -438,8 +444,8 @@ class ContextFunction(Function):
             others = []  # in the helper
         early = [f"if ({g.fail(names[g.key])}) return 0;" for g in others]
         ind = ["  " + line for line in sets_r]
-        if shape in ("return", "helper"):
-            return early + returns
+        if shape in ("return", "helper", "stored"):
+            return early + stored + returns
         if shape == "goto":
             return [f"{rt} r = 0;"] + [f"if ({g.fail(names[g.key])}) goto out;" for g in others] + sets_r + [
                 "out:", "return r;"]
@@ -490,7 +496,7 @@ def build(name: str, expr: Node, sink: Sink, guards=(), shape: str = "return", e
 
 # -- generation -----------------------------------------------------------------------------
 
-TARGETS = (("value", 6), ("count", 3), ("loop", 3), ("local", 1), ("helper", 1))
+TARGETS = (("value", 6), ("count", 3), ("loop", 3), ("local", 1), ("helper", 1), ("stored", 1))
 FORMS = (("return", 4), ("goto", 2), ("then", 2), ("else", 1), ("switch", 2))
 VALUE_TYPES = (((U8, "b"), 5), ((U16, "h"), 4), ((U32, "w"), 1))
 THRESHOLDS = (0x10, 0x40, 0x80, 0x100, 0x1000, 0x8000, 0x10000, 0x1000000, 0x80000000)
@@ -762,7 +768,22 @@ def _helper(rng: random.Random, name: str) -> ContextFunction | None:
                                   guards=tuple(guards), spelling=sp))
 
 
-MAKERS = {"value": _value, "count": _count, "loop": _loop, "local": _local, "helper": _helper}
+def _stored(rng: random.Random, name: str) -> ContextFunction | None:
+    """An int expression kept in a local before it reaches the sink (`int t = b0 << 24;
+    u64 r = t;`), after the guards (signlint follows t from its assignment)."""
+    for _ in range(10):
+        expr = Builder(rng, name).expr(rng.randint(1, 3))
+        if expr.type == INT:
+            break
+    else:
+        return None
+    guards: list[Guard] = []
+    expr = _guard_more(rng, expr, guards, 0.5)
+    return _check(ContextFunction(name, expr, pick_sink(rng), by_pointer=rng.random() < 0.6, shape="stored",
+                                  guards=tuple(guards), spelling=rng.randrange(2)))
+
+
+MAKERS = {"value": _value, "count": _count, "loop": _loop, "local": _local, "helper": _helper, "stored": _stored}
 
 
 def gen_context_function(rng: random.Random, name: str) -> Function:

@@ -35,6 +35,7 @@ from oracle.model import (  # noqa: E402
     U64,
     Bin,
     Cast,
+    Cond,
     CType,
     Lit,
     Shift,
@@ -118,6 +119,12 @@ CASES = [
                                            shape="helper"), "agree-ok"),
     ("two guards, &&", build("f0", Bin("|", Shift("<<", b, 24), Shift("<<", h, 8)), RET64,
                              [Guard("b0", "le", 0x7F), Guard("h0", "le", 0xFF)], shape="then"), "agree-ok"),
+    ("int t = b << 24, widened", build("f0", Shift("<<", b, 24), Sink("init", U64), shape="stored"), "agree-bug"),
+    ("int t; t = b << 24, compared with a u64", build("f0", Shift("<<", b, 24), Sink("compare", U64, k=0x80000000),
+                                                      shape="stored", spelling=1), "agree-bug"),
+    ("int t = b << 24 after b <= 0x7f", build("f0", Shift("<<", b, 24), RET64, [Guard("b0", "le", 0x7F)],
+                                             shape="stored"), "agree-ok"),
+    ("int t = b << 23", build("f0", Shift("<<", b, 23), RET64, shape="stored"), "agree-ok"),
 ]
 
 
@@ -210,6 +217,8 @@ FIXED = [
      build("f0", Unary("~", Var(BF16)), Sink("return", U64), shape="helper")),
     ("SL002", "miss", "a helper returning h * h",
      build("f0", Bin("*", h, Var(H1)), Sink("return", U64), shape="helper")),
+    ("SL002", "miss", "int t = h * h, widened", build("f0", Bin("*", h, Var(H1)), RET64, shape="stored")),
+    ("SL006", "miss", "int t = ~b, widened", build("f0", Unary("~", b), RET64, shape="stored")),
 ]
 
 
@@ -225,6 +234,15 @@ KNOWN = [
     ("SL003", "miss", "a lower bound on h makes char + h non-negative",
      build("f0", Bin("+", Var(CH), h), Sink("return", U32),
            [Guard("h0", "ge", 0x800)])),
+    # By design (rules/SL003.md): a char kept in an int, or returned as one by a helper, is a number.
+    ("SL003", "miss", "int t = c ? b : char, widened",
+     build("f0", Cond(Slot("c0", "cond", INT, 1), b, Var(CH)), RET64, shape="stored")),
+    ("SL003", "miss", "a helper returning char + b, into an int64_t",
+     build("f0", Bin("+", Var(CH), b), Sink("return", I64), shape="helper")),
+    # A helper's shift is judged on its own parameters (any caller may pass 0x80), not on
+    # the guards of the one caller a generated program has.
+    ("SL005", "false-positive", "a helper's b << 24 under its caller's b <= 0x7f",
+     build("f0", Shift("<<", b, 24), Sink("init", U64), [Guard("b0", "le", 0x7F)], shape="helper", spelling=1)),
 ]
 
 
@@ -238,8 +256,13 @@ def test_known_context_disagreements(rule, verdict, what, fn, tmp_path):
 
 
 # A fixed batch: generate_context() programs of these seeds (8 functions each, all
-# rules) on which signlint agrees with execution (about 15 s on 2 cores).
-BATCH = list(range(40))
+# rules) on which signlint agrees with execution (about 15 s on 2 cores). The others
+# disagree (scripts/oracle.py --context --count 1 --seed S shows one): seed 25 is a
+# helper's shift judged on its own parameters (SL005, in KNOWN), 35 a helper's char
+# sum read as a number (SL003, in KNOWN), 36 a loop whose OR over i sets bit 31 for
+# i == 3 anyway, hiding the char's sign one that signlint reports for i == 0 (SL003).
+FAILING_SEEDS = {25, 35, 36}
+BATCH = [s for s in range(40) if s not in FAILING_SEEDS]
 
 
 @needs_gcc
