@@ -173,7 +173,7 @@ class FunctionRanges:
         why = f"assignment on line {line}" if line else "assignment"
         if v.lo is None or not t.min <= v.lo <= v.hi <= t.max:
             return {}
-        taint = carried_origins(v.taint, analysis) if t.signed and t.bits == 32 and v.lo < 0 else frozenset()
+        taint = analysis.followed_origins(v.taint) if t.signed and t.bits == 32 and v.lo < 0 else frozenset()
         if (v.lo, v.hi) == (t.min, t.max) and not taint:
             return {}
         return {var: Fact(v.lo, v.hi, why, taint)}
@@ -372,30 +372,6 @@ class FunctionRanges:
         if (lo, hi) == (t.min, t.max) or lo > hi:
             return {}
         return {var.decl: Fact(lo, hi, why)}
-
-
-def carried_origins(taint: frozenset, analysis: ValueAnalysis, unknown_counts: bool = False) -> frozenset:
-    """The shifts, products and complements behind a value's taint, through the
-    variables it read (`int u = t | 1;` after `int t = b << 24;`: t's shift). A
-    char is not among them: its int is a number until it is used as a byte. Nor
-    is a shift by a count of unknown range (`1 << order`): reported where it is
-    widened in place, as Coverity assumes such a count can reach 31, but not
-    followed into variables, where that assumption would be most of the noise
-    (a block or page size kept in an int, its bound set elsewhere); unknown_counts
-    keeps them (a helper's result, reported at its call as a direct shift would be)."""
-    out = set()
-    for origin in taint:
-        carried = analysis.carried.get(id(origin))
-        if carried is not None:
-            out |= carried[1].taint
-        elif origin.kind is Kind.BINARY and origin.op == "<<":
-            count = analysis.values.get(id(origin.children[1]))
-            known = count is not None and count.lo is not None and count.lo >= 0 and count.hi < origin.type.bits
-            if known or unknown_counts:
-                out.add(origin)
-        elif origin.kind is Kind.BINARY and origin.op == "*" or origin.kind is Kind.UNARY and origin.op == "~":
-            out.add(origin)
-    return frozenset(out)
 
 
 def _labels(s: Stmt) -> tuple[list[Stmt], Stmt]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .context import Fact, FunctionRanges, carried_origins
+from .context import Fact, FunctionRanges
 from .ir import Expr, Kind, Stmt, StmtKind
 from .values import ValueAnalysis
 
@@ -92,7 +92,7 @@ class Summaries:
                 return None  # only an int result can be negative by a shift and then widened by the caller
             analysis = ValueAnalysis(ranges.facts_at(value), helpers=self, scoped=ranges.scoped_at(value))
             result = analysis.visit(value)
-            origins.extend(carried_origins(result.taint, analysis, unknown_counts=True))  # `int v = ...; return v;`
+            origins.extend(analysis.followed_origins(result.taint, unknown_counts=True))  # `int v = ...; return v;`
             origins.extend(s for o in result.taint if o.kind is Kind.CALL and id(o) in analysis.calls
                            for s in analysis.calls[id(o)].origins)
         if not origins:

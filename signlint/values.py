@@ -168,7 +168,8 @@ class ValueAnalysis:
         # is the origin of its value's taint.
         self.carried: dict[int, tuple[Expr, object]] = {}
         # Is a value that may be negative by an origin's doing kept as an int (`int t = b << 24;`,
-        # `t = w * h;`)? Then reads of it later in the function may widen it (context.py).
+        # `t = w * h;`)? Then reads of it later in the function may widen it (context.py; whether
+        # a shift's count is known is decided there, with the ranges the function proves).
         self.stores_taint = False
         self.widenings: list[Widening] = []
         self.values: dict[int, Value] = {}  # id(expr) -> Value, for --explain and tests
@@ -181,8 +182,32 @@ class ValueAnalysis:
     def run(self, root: Expr) -> Value:
         value = self.visit(root)
         self._commit(value)
-        self.stores_taint = self.stores_taint or bool(value.taint)
+        self.stores_taint = self.stores_taint or bool(self.followed_origins(value.taint, unknown_counts=True))
         return value
+
+    def followed_origins(self, taint: frozenset, unknown_counts: bool = False) -> frozenset:
+        """The shifts, products and complements behind a value's taint, through the
+        variables it read (`int u = t | 1;` after `int t = b << 24;`: t's shift): what
+        a variable assigned the value carries (context.Fact.taint). A char is not
+        among them: its int is a number until it is used as a byte. Nor is a shift by
+        a count of unknown range (`1 << order`): reported where it is widened in
+        place, as Coverity assumes such a count can reach 31, but not followed into
+        variables, where that assumption would be most of the noise (a block or page
+        size kept in an int, its bound set elsewhere); unknown_counts keeps them (a
+        helper's result, reported at its call as a direct shift would be)."""
+        out = set()
+        for origin in taint:
+            carried = self.carried.get(id(origin))
+            if carried is not None:
+                out |= carried[1].taint
+            elif origin.kind is Kind.BINARY and origin.op == "<<":
+                count = self.values.get(id(origin.children[1]))
+                known = count is not None and count.lo is not None and count.lo >= 0 and count.hi < origin.type.bits
+                if known or unknown_counts:
+                    out.add(origin)
+            elif origin.kind is Kind.BINARY and origin.op == "*" or origin.kind is Kind.UNARY and origin.op == "~":
+                out.add(origin)
+        return frozenset(out)
 
     def _commit(self, *values: Value) -> None:
         for v in values:
@@ -326,7 +351,7 @@ class ValueAnalysis:
             return b
         if op == "=":
             self._commit(a, b)
-            self.stores_taint = self.stores_taint or bool(b.taint)
+            self.stores_taint = self.stores_taint or bool(self.followed_origins(b.taint, unknown_counts=True))
             return Value(b.lo, b.hi) if b.lo is not None else type_range(t)
         if op in _COMPARISONS:
             self._commit(a, b)
