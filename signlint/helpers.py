@@ -4,10 +4,11 @@ product or a complement can make negative?
 `static inline int get_hi(const u8 *p) { return p[0] << 24; }` returns an int whose
 bit 31 is set when p[0] >= 0x80; a caller that widens the result to 64 bits
 (`u64 x = get_hi(p);`) sign-extends it. The same holds for `return w * h;` with
-u16 operands (SL002) and `return ~b;` with a narrow b (SL006). The value analysis asks this module about
-a call only where such a widening happens; the answer comes from the helper's
-return statements, analysed once per helper with the ranges its own code proves
-(context.FunctionRanges). Only helpers defined in the same translation unit (or a
+u16 operands (SL002), `return ~b;` with a narrow b (SL006), and for a local int
+holding such a value (`int v = p[0] << 24; return v;`). The value analysis asks
+this module about a call only where such a widening happens; the answer comes from
+the helper's return statements, analysed once per helper with the ranges its own
+code proves (context.FunctionRanges). Only helpers defined in the same translation unit (or a
 header it includes) are known; a helper returning u32 or u16 zero-extends and
 needs no summary.
 """

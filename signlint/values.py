@@ -620,16 +620,12 @@ def _not_complement_masks(pending: frozenset, operands: list[Expr], carried: dic
 
     def complement(o: Expr) -> bool:
         if id(o) in carried:
-            return all(_is_complement(t) for t in carried[id(o)][1].taint)
-        return _is_complement(o)
+            return all(_complement(t) for t in carried[id(o)][1].taint)
+        return _complement(o)
 
     return frozenset(x for x in pending if not (
         x.widening.kind == "sign" and id(_unparen(x.widening.sink)) in direct and not x.widening.sink.explicit
         and all(complement(o) and _unparen_cast(x.widening.sink.children[-1]) is o for o in x.widening.origins)))
-
-
-def _is_complement(e: Expr) -> bool:
-    return e.kind is Kind.UNARY and e.op == "~"
 
 
 def _unparen(e: Expr) -> Expr:
