@@ -171,6 +171,18 @@ def test_helper_fix_changes_its_result_type(tmp_path):
     assert run_cli("check", str(path)).returncode == 0
 
 
+def test_helper_fix_computes_its_products_unsigned_whichever_rule_fixes_it(tmp_path):
+    # The SL001 and SL002 fixes both change the result type: the one applied must also cast the product.
+    path = tmp_path / "mix.c"
+    path.write_text("typedef unsigned char u8;\ntypedef unsigned short u16;\ntypedef unsigned long long u64;\n"
+                    "static inline int mix(u16 w, u16 h, u8 b) { return (w * h) | (b << 24); }\n"
+                    "u64 f(u16 w, u16 h, u8 b) { return mix(w, h, b); }\n")
+    run_cli("check", "--fix", str(path))
+    assert "static inline unsigned int mix(u16 w, u16 h, u8 b) { return ((unsigned int)w * h) | (b << 24); }" \
+        in path.read_text()
+    assert run_cli("check", str(path)).returncode == 0
+
+
 def test_explain_lists_the_ranges_used(tmp_path):
     path = tmp_path / "guard.c"
     path.write_text("typedef unsigned short u16;\ntypedef unsigned long long u64;\n"

@@ -54,11 +54,11 @@ def _finding(code: str, op: str, call, helper, made, widening: Widening, source:
                f"it is sign-extended to '{sink_type}' here: the upper {extra_bits} bits become ones")
     notes = tuple(Note(source.span(m).begin, f"{helper.name}() returns this {name} as an int") for m in made)
     end = span.end if span.end and span.end.line == span.begin.line else None
-    fix = _fix(op, helper, made, source)
+    fix = _fix(op, helper, source)
     return Finding(code, span.begin, end, message, function, fix, notes, snippet=call_text)
 
 
-def _fix(op: str, helper, made, source: Source) -> Fix | None:
+def _fix(op: str, helper, source: Source) -> Fix | None:
     """Make the helper return an unsigned int: its callers then zero-extend it. A
     product is also computed unsigned (its overflow in int is undefined). A
     complement's wanted upper bits cannot be known (as for SL006 itself): no fix."""
@@ -71,11 +71,14 @@ def _fix(op: str, helper, made, source: Source) -> Fix | None:
     begin, end, _ = found
     edits = [Edit(begin.path, begin.offset, end.offset, twin)]
     description = f"make {helper.name}() return '{twin}'"
-    if op == "*":
-        for product in made:
+    # Every product the helper returns is computed unsigned too, whichever rule's fix is
+    # applied: the two fixes overlap at the result type, so --fix applies only one.
+    products = helper.made_by("*")
+    if products:
+        description += f" and compute the product in '{twin}'"
+        for product in products:
             cast = cast_operand(product, product.children[0], twin, source, "multiplying", "U")
             if cast is None or not cast.applicable:
-                return Fix(f"{description} and compute the product in '{twin}'", (), "", applicable=False)
+                return Fix(description, (), "", applicable=False)
             edits.extend(cast.edits)
-        description += f" and compute the product in '{twin}'"
     return Fix(description, tuple(edits), f"{twin} {helper.name}(...)")
