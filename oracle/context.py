@@ -750,14 +750,20 @@ def _local(rng: random.Random, name: str) -> ContextFunction | None:
                                   extra=extra, count=Count("local", "m0", mask=mask), spelling=rng.randrange(6)))
 
 
-def _helper(rng: random.Random, name: str) -> ContextFunction | None:
-    """An int helper widened by its caller (`u64 r = f0_get(b0);`), guarded in the helper
-    (spelling 0) or in the caller (1)."""
+def _int_expr(rng: random.Random, name: str) -> Node | None:
+    """A generated expression of type int (ten tries), for helpers and stored locals."""
     for _ in range(10):
         expr = Builder(rng, name).expr(rng.randint(1, 3))
         if expr.type == INT:
-            break
-    else:
+            return expr
+    return None
+
+
+def _helper(rng: random.Random, name: str) -> ContextFunction | None:
+    """An int helper widened by its caller (`u64 r = f0_get(b0);`), guarded in the helper
+    (spelling 0) or in the caller (1)."""
+    expr = _int_expr(rng, name)
+    if expr is None:
         return None
     guards: list[Guard] = []
     expr = _guard_more(rng, expr, guards, 0.7)
@@ -771,11 +777,8 @@ def _helper(rng: random.Random, name: str) -> ContextFunction | None:
 def _stored(rng: random.Random, name: str) -> ContextFunction | None:
     """An int expression kept in a local before it reaches the sink (`int t = b0 << 24;
     u64 r = t;`), after the guards (signlint follows t from its assignment)."""
-    for _ in range(10):
-        expr = Builder(rng, name).expr(rng.randint(1, 3))
-        if expr.type == INT:
-            break
-    else:
+    expr = _int_expr(rng, name)
+    if expr is None:
         return None
     guards: list[Guard] = []
     expr = _guard_more(rng, expr, guards, 0.5)

@@ -15,9 +15,8 @@ from ..finding import Finding, Fix, Note
 from ..ir import Expr, Kind, Span
 from ..source import Source
 from ..values import Value, ValueAnalysis, Widening, shift_counts
-from .carried import carried_findings
 from .edits import cast_operand, strip
-from .helper_calls import helper_findings
+from .indirect import indirect_findings
 
 CODE = "SL001"
 NAME = "promoted-shift-sign-extension"
@@ -31,8 +30,7 @@ def check(widenings: list[Widening], analysis: ValueAnalysis, source: Source, fu
         for shift in sorted(widening.origins, key=lambda s: source.span(s).begin.offset):
             if shift.op == "<<" and shift.type.signed and not source.is_system(shift):
                 yield _finding(shift, widening, analysis, source, function)
-        yield from helper_findings(CODE, "<<", widening, analysis, source, function)
-        yield from carried_findings(CODE, "<<", widening, analysis, source, function)
+        yield from indirect_findings(CODE, "<<", widening, analysis, source, function)
 
 
 def _finding(shift: Expr, widening: Widening, analysis: ValueAnalysis, source: Source, function: str) -> Finding:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from ..finding import Finding
 from ..source import Source
 from ..values import ValueAnalysis, Widening
-from .carried import carried_findings
 from .edits import (
     cast_operand,
     expansion_note,
@@ -18,7 +17,7 @@ from .edits import (
     text_of,
     widened_bits,
 )
-from .helper_calls import helper_findings
+from .indirect import indirect_findings
 
 CODE = "SL002"
 NAME = "promoted-product-overflow"
@@ -47,5 +46,4 @@ def check(widenings: list[Widening], analysis: ValueAnalysis, source: Source, fu
             yield Finding(CODE, span.begin, same_line_end(span), message, function, fix,
                           expansion_note(span, f"in this expansion the product is widened to '{sink_type}'"),
                           snippet=snippet(product, source))
-        yield from helper_findings(CODE, "*", widening, analysis, source, function)
-        yield from carried_findings(CODE, "*", widening, analysis, source, function)
+        yield from indirect_findings(CODE, "*", widening, analysis, source, function)

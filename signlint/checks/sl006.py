@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from ..finding import Finding
 from ..source import Source
 from ..values import ValueAnalysis, Widening
-from .carried import carried_findings
 from .edits import cast_operand, place, same_line_end, snippet
-from .helper_calls import helper_findings
+from .indirect import indirect_findings
 
 CODE = "SL006"
 NAME = "narrow-complement-widened"
@@ -39,5 +38,4 @@ def check(widenings: list[Widening], analysis: ValueAnalysis, source: Source, fu
             yield Finding(CODE, span.begin, same_line_end(span), message, function, fix, (),
                           snippet=snippet(complement, source))
         if widening.kind == "sign":
-            yield from helper_findings(CODE, "~", widening, analysis, source, function)
-            yield from carried_findings(CODE, "~", widening, analysis, source, function)
+            yield from indirect_findings(CODE, "~", widening, analysis, source, function)
