@@ -389,7 +389,8 @@ def merge(seen: dict[tuple, Finding], findings: Iterable[Finding]) -> None:
 def _analyse_root(root, rules, source: Source, helpers: Summaries, surroundings: Surroundings, looked_at: bool):
     """The rules' findings in one root: (the expression analysed, its analysis, the
     findings), or None when the analysis found nothing to look at. A root with
-    findings (or a shift whose sign only a guard could decide) is read again with
+    findings (or a shift whose sign, or whether its count is bounded, only the code
+    around can decide) is read again with
     what the code around it proves; only then, as that costs a walk of the function."""
     analysis = ValueAnalysis(helpers=helpers)
     analysis.run(root.expr)
@@ -398,7 +399,7 @@ def _analyse_root(root, rules, source: Source, helpers: Summaries, surroundings:
         return None
     expr = root.expr
     found = [f for rule in rules for f in rule.check(analysis.widenings, analysis, source, root.function)]
-    if found or looked_at or analysis.unsure:
+    if found or looked_at or analysis.unsure or analysis.widens_unbounded_shift():
         refined = surroundings.refine(root.scope, expr)
         if refined is not None and (refined[1] or refined[2]):
             expr, facts, scoped = refined

@@ -32,6 +32,8 @@ class Helper:
     name: str
     scope: object  # the front end's handle of its definition
     origins: tuple[Expr, ...]  # the operations in its return statements that can set bit 31
+    # The shifts among them whose count nothing in the helper (or the call's arguments) bounds.
+    unbounded: frozenset = frozenset()
 
     def made_by(self, op: str) -> tuple[Expr, ...]:
         """The origins that are this operator ('<<', '*', '~')."""
@@ -87,18 +89,23 @@ class Summaries:
             return None
         ranges = FunctionRanges(body, given)
         origins: list[Expr] = []
+        unbounded: set[Expr] = set()
         for value in _returned(body):
             t = value.type
             if not (t.is_integer and t.signed and t.bits == 32):
                 return None  # only an int result can be negative by a shift and then widened by the caller
             analysis = ValueAnalysis(ranges.facts_at(value), helpers=self, scoped=ranges.scoped_at(value))
             result = analysis.visit(value)
-            origins.extend(analysis.followed_origins(result.taint, unknown_counts=True))  # `int v = ...; return v;`
-            origins.extend(s for o in result.taint if o.kind is Kind.CALL and id(o) in analysis.calls
-                           for s in analysis.calls[id(o)].origins)
+            own = analysis.followed_origins(result.taint, unknown_counts=True)  # `int v = ...; return v;`
+            origins.extend(own)
+            unbounded.update(o for o in own if o.op == "<<" and not analysis.count_bounded(o))
+            calls = (o for o in result.taint if o.kind is Kind.CALL and id(o) in analysis.calls)
+            for nested in (analysis.calls[id(o)] for o in calls):
+                origins.extend(nested.origins)
+                unbounded.update(nested.unbounded)
         if not origins:
             return None
-        return Helper(name, scope, tuple(dict.fromkeys(origins)))
+        return Helper(name, scope, tuple(dict.fromkeys(origins)), frozenset(unbounded))
 
 
 def _returned(body: Stmt):

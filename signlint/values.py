@@ -148,6 +148,13 @@ def shift_counts(count: Value, t: CType) -> tuple[int, int]:
     return max(0, count.lo), min(count.hi, last)
 
 
+def bounded_count(count: Value | None, t: CType) -> bool:
+    """Does the code bound this shift count (a constant, a mask, an enum, a guard, a
+    loop, a call's argument)? A count that its type alone bounds (an int, a u8: up
+    to 255) is not: that it stays below 32 rests on facts set elsewhere (SL007)."""
+    return count is not None and count.lo is not None and -t.bits < count.lo and count.hi < 2 * t.bits
+
+
 class ValueAnalysis:
     """Computes Values bottom-up over one expression tree and collects the
     widenings that are observable (committed)."""
@@ -208,6 +215,22 @@ class ValueAnalysis:
             elif origin.kind is Kind.BINARY and origin.op == "*" or origin.kind is Kind.UNARY and origin.op == "~":
                 out.add(origin)
         return frozenset(out)
+
+    def count_bounded(self, shift: Expr) -> bool:
+        """Is the count of this analysed shift bounded by the code (bounded_count)?"""
+        return bounded_count(self.values.get(id(shift.children[1])), shift.type)
+
+    def widens_unbounded_shift(self) -> bool:
+        """Is an int that a shift by an unbounded count can make negative widened?
+        What the function proves about the count decides between SL001 and SL007."""
+        for widening in self.widenings:
+            for origin in widening.origins:
+                helper = self.calls.get(id(origin))
+                if helper is not None and helper.unbounded:
+                    return True
+                if origin.kind is Kind.BINARY and origin.op == "<<" and not self.count_bounded(origin):
+                    return True
+        return False
 
     def _commit(self, *values: Value) -> None:
         for v in values:

@@ -36,26 +36,31 @@ _MADE = {
 
 
 def indirect_findings(code: str, op: str, widening: Widening, analysis: ValueAnalysis, source: Source,
-                      function: str) -> Iterator[Finding]:
+                      function: str, unbounded: bool | None = None) -> Iterator[Finding]:
     """The findings of rule `code` at the helper calls and variable reads among
-    widening's origins whose int `op` made."""
+    widening's origins whose int `op` made. unbounded, for shifts: only those whose
+    count nothing bounds (True: SL007; a variable never holds one, see
+    ValueAnalysis.followed_origins), or only the others (False: SL001)."""
     for origin in widening.origins:
         if source.is_system(origin):
             continue
         helper = analysis.calls.get(id(origin))
         if helper is not None:
             made = helper.made_by(op)
+            if unbounded is not None:
+                made = tuple(m for m in made if (m in helper.unbounded) == unbounded)
             if made:
-                yield _at_call(code, op, origin, helper, made, widening, source, function)
+                yield _at_call(code, op, origin, helper, made, widening, source, function, unbounded)
             continue
         carried = analysis.carried.get(id(origin))
-        if carried is not None:
+        if carried is not None and not unbounded:
             made = sorted((o for o in carried[1].taint if o.op == op), key=lambda o: source.span(o).begin.offset)
             if made:
                 yield _at_read(code, op, origin, made, widening, source, function)
 
 
-def _at_call(code: str, op: str, call, helper, made, widening: Widening, source: Source, function: str) -> Finding:
+def _at_call(code: str, op: str, call, helper, made, widening: Widening, source: Source, function: str,
+             unbounded: bool | None = None) -> Finding:
     """`u64 x = get_hi(p)`, where get_hi() returns `p[0] << 24` as an int."""
     sink = widening.sink
     sink_type = source.type_spelling(sink)
@@ -68,6 +73,8 @@ def _at_call(code: str, op: str, call, helper, made, widening: Widening, source:
     extra_bits = sink.type.bits - call.type.bits
     message = (f"'{call_text}' returns an int that '{made_text}' in {helper.name}() {how}; "
                f"it is sign-extended to '{sink_type}' here: the upper {extra_bits} bits become ones")
+    if unbounded:
+        message += f" (nothing in {helper.name}() bounds the count of the shift)"
     notes = tuple(Note(source.span(m).begin, f"{helper.name}() returns this {name} as an int") for m in made)
     fix = None if op == "~" else _helper_fix(helper, source)
     return Finding(code, span.begin, same_line_end(span), message, function, fix, notes, snippet=call_text)

@@ -24,16 +24,25 @@ SUMMARY = "narrow unsigned value promoted to int, shifted into bit 31, then sign
 DEFAULT = True
 
 def check(widenings: list[Widening], analysis: ValueAnalysis, source: Source, function: str) -> Iterator[Finding]:
+    return sign_extended_shifts(CODE, widenings, analysis, source, function, unbounded=False)
+
+
+def sign_extended_shifts(code: str, widenings: list[Widening], analysis: ValueAnalysis, source: Source,
+                         function: str, unbounded: bool) -> Iterator[Finding]:
+    """The sign-extended shifts whose count the code bounds (SL001), or whose count
+    nothing bounds (unbounded: SL007), here or in a helper."""
     for widening in widenings:
         if widening.kind != "sign":
             continue
         for shift in sorted(widening.origins, key=lambda s: source.span(s).begin.offset):
-            if shift.op == "<<" and shift.type.signed and not source.is_system(shift):
-                yield _finding(shift, widening, analysis, source, function)
-        yield from indirect_findings(CODE, "<<", widening, analysis, source, function)
+            if (shift.op == "<<" and shift.type.signed and not source.is_system(shift)
+                    and analysis.count_bounded(shift) != unbounded):
+                yield _finding(code, shift, widening, analysis, source, function)
+        yield from indirect_findings(code, "<<", widening, analysis, source, function, unbounded)
 
 
-def _finding(shift: Expr, widening: Widening, analysis: ValueAnalysis, source: Source, function: str) -> Finding:
+def _finding(code: str, shift: Expr, widening: Widening, analysis: ValueAnalysis, source: Source,
+             function: str) -> Finding:
     operand, count = shift.children
     sink = widening.sink
     # An offset added to a pointer is widened to the pointer's size: an unsigned
@@ -47,6 +56,8 @@ def _finding(shift: Expr, widening: Widening, analysis: ValueAnalysis, source: S
         operand_text = ""
     count_text = _count_text(count, count_value, shift, source)
     message = _message(shift, operand, operand_text, count_text, operand_value, count_value, sink, sink_type, source)
+    if not analysis.count_bounded(shift):
+        message += f" (nothing in this function bounds the count '{count_text}'{_reaches(shift, operand_value)})"
     notes = []
     if span.in_macro and span.expansion != span.begin:
         notes.append(Note(span.expansion, f"in this expansion the int is sign-extended to '{sink_type}'"))
@@ -56,8 +67,16 @@ def _finding(shift: Expr, widening: Widening, analysis: ValueAnalysis, source: S
             notes.append(Note(sink_span.begin, f"sign-extended to '{sink_type}' here"))
     end = span.end if span.end and span.end.line == span.begin.line else None
     snippet = source.text(shift, as_used=True) or f"{operand_text} << {count_text}"
-    return Finding(CODE, span.begin, end, message, function, _fix(shift, operand, sink, sink_type, source),
+    return Finding(code, span.begin, end, message, function, _fix(shift, operand, sink, sink_type, source),
                    tuple(notes), snippet=snippet)
+
+
+def _reaches(shift: Expr, operand_value: Value) -> str:
+    """From which count the shifted value can reach the sign bit."""
+    if operand_value.hi is None or operand_value.hi <= 0:
+        return ""
+    first = shift.type.bits - operand_value.hi.bit_length()
+    return f": from {first} on, bit {shift.type.bits - 1} is set"
 
 
 def _count_text(count: Expr, value: Value, shift: Expr, source: Source) -> str:

@@ -1,13 +1,17 @@
-"""SL004 (opt-in): a 32-bit unsigned shift loses bits, then is widened."""
+"""SL004 (opt-in): a 32-bit unsigned shift loses bits, then is widened.
+
+A shift put straight under an explicit cast to the wide type, with a count the code
+bounds, is SL008's (on by default): the cast shows that the wide value was wanted."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from ..finding import Finding
+from ..ir import Expr, Kind
 from ..source import Source
 from ..values import ValueAnalysis, Widening
-from .edits import cast_operand, expansion_note, place, same_line_end, snippet, text_of
+from .edits import cast_operand, expansion_note, place, same_line_end, snippet, strip, text_of
 
 CODE = "SL004"
 NAME = "narrow-shift-widened"
@@ -16,11 +20,20 @@ DEFAULT = False
 
 
 def check(widenings: list[Widening], analysis: ValueAnalysis, source: Source, function: str) -> Iterator[Finding]:
+    return narrow_shifts(CODE, widenings, analysis, source, function, late_cast=False)
+
+
+def narrow_shifts(code: str, widenings: list[Widening], analysis: ValueAnalysis, source: Source, function: str,
+                  late_cast: bool) -> Iterator[Finding]:
+    """The 32-bit unsigned shifts that lose bits and are then widened: those under a
+    late cast with a bounded count (late_cast: SL008), or the others (SL004)."""
     for widening in widenings:
         if widening.kind != "zero":
             continue
         for shift in widening.origins:
             if shift.op != "<<" or source.is_system(shift):
+                continue
+            if is_late_cast(shift, widening.sink, analysis) != late_cast:
                 continue
             operand, count = shift.children
             sink = widening.sink
@@ -30,6 +43,16 @@ def check(widenings: list[Widening], analysis: ValueAnalysis, source: Source, fu
                        f"in {shift.type.bits}-bit '{source.type_spelling(shift)}': the bits shifted past bit "
                        f"{shift.type.bits - 1} are lost before the value is widened to '{sink_type}' here")
             fix = cast_operand(shift, operand, sink_type, source, "shifting", "ULL", late_cast=sink, operator="<<")
-            yield Finding(CODE, span.begin, same_line_end(span), message, function, fix,
+            if late_cast:
+                message = message.removesuffix(" here") + " by the cast after the shift, too late"
+            yield Finding(code, span.begin, same_line_end(span), message, function, fix,
                           expansion_note(span, f"in this expansion it is widened to '{sink_type}'"),
                           snippet=snippet(shift, source))
+
+
+def is_late_cast(shift: Expr, sink: Expr, analysis: ValueAnalysis) -> bool:
+    """`(u64)(pfn << 12)`: an explicit cast applied to the shift itself, by a count
+    the code bounds (a count nothing bounds stays SL004's assumption)."""
+    if not (sink.kind is Kind.CAST and sink.explicit and sink.children):
+        return False
+    return strip(sink.children[0]) is shift and analysis.count_bounded(shift)
