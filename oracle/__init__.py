@@ -1,4 +1,4 @@
-"""Ground truth by execution for signlint's rules SL001-SL006.
+"""Ground truth by execution for signlint's rules SL001-SL008.
 
 Random C functions (narrow unsigned operands, bit-fields, literals, plain and
 signed char bytes, shifts, products, complements, masks, casts, ternaries, each

@@ -1,6 +1,6 @@
 """Compile and run generated programs, run signlint on them, classify every function.
 
-Per rule and function (rules SL001-SL004 and SL006):
+Per rule and function (rules SL001-SL004 and SL006; SL007 counts as SL001, SL008 as SL004):
 - agree-bug: signlint flags it with the rule, and some input shows the rule's kind
   of difference (model.Function.attribution(); for SL002 also: gcc gives a value
   other than the model's, and wrong, on an input where an int product overflows:
@@ -35,7 +35,10 @@ from .model import SITE_RULES, U8, U64, Cond, Function, Node, Sink, Slot, Var, p
 
 VERDICTS = ("agree-bug", "agree-ok", "false-positive", "miss")
 DISAGREEMENTS = ("false-positive", "miss")
-ALL_RULES = ("SL001", "SL002", "SL003", "SL004", "SL005", "SL006")
+ALL_RULES = ("SL001", "SL002", "SL003", "SL004", "SL005", "SL006", "SL007", "SL008")
+# Rules that split a family by the evidence, judged with it: by execution, a shift by a
+# count nothing bounds (SL007) is SL001's bug, a late-cast u32 shift (SL008) SL004's.
+_FAMILY = {"SL007": "SL001", "SL008": "SL004"}
 GCC = os.environ.get("ORACLE_CC", "gcc")
 _UBSAN = re.compile(r"^(?P<file>[^:\n]*):(?P<line>\d+):(?P<col>\d+): runtime error: (?P<msg>.*)$", re.M)
 _EXPECTED_UBSAN = re.compile(r"left shift of \d+ by \d+ places cannot be represented in type 'int'")
@@ -290,7 +293,7 @@ def _check(prog: Program, workdir: str, sanitize: bool, o2: bool, run_gcc: bool,
         top = prog.ranges[i][0]
         per_rule: dict[str, list[str]] = {}
         for f in mine:
-            per_rule.setdefault(f.rule, []).append(f"{f.rule} line {f.position.line - top + 1}: {f.message}")
+            per_rule.setdefault(_FAMILY.get(f.rule, f.rule), []).append(f"{f.rule} line {f.position.line - top + 1}: {f.message}")
         if "SL005" in rules:
             # Judged where SL001 is silent: an int shift into bit 31 that -fsanitize=shift reports.
             shows["SL005"] = None if per_rule.get("SL001") else bool(reports if sanitize and run_gcc

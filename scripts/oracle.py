@@ -5,7 +5,7 @@ signlint's verdicts, rule by rule, with what execution showed.
 
     scripts/oracle.py --count 2000 --seed 1 --jobs 2
     scripts/oracle.py --count 1 --seed 1183 --program     # one program, printed whole
-    scripts/oracle.py --count 500 --rules SL001,SL002,SL003  # signlint with the default rules only
+    scripts/oracle.py --count 500 --rules SL001,SL002,SL003,SL008  # signlint with the default rules only
     scripts/oracle.py --context --count 1000 --seed 500000   # guarded, switch-cased and looped functions
     scripts/oracle.py --context-mix 0.3 --count 500          # 30% of the functions of that kind
 

@@ -42,7 +42,9 @@ def apply_edits(text: bytes, edits: list[Edit]) -> bytes:
 
 def plan(findings: list[Finding]) -> list[FileFix]:
     """Group applicable fixes by the file they edit; drop fixes whose edits
-    overlap an earlier one (they are left for a second run)."""
+    overlap an earlier one (they are left for a second run). A fix made of edits
+    already taken is done by them: two findings at calls of one helper share the
+    change of its return type."""
     by_path: dict[str, FileFix] = {}
     taken: dict[str, list[tuple[int, int]]] = {}
     for finding in findings:
@@ -55,6 +57,9 @@ def plan(findings: list[Finding]) -> list[FileFix]:
         path = paths.pop()
         plan_for = by_path.setdefault(path, FileFix(path, []))
         ranges = taken.setdefault(path, [])
+        if set(fix.edits) <= {e for f in plan_for.findings for e in f.fix.edits}:
+            plan_for.findings.append(finding)
+            continue
         if any(_overlaps(e, r) for e in fix.edits for r in ranges):
             plan_for.skipped.append(finding)
             continue
@@ -83,7 +88,7 @@ def verify_and_apply(engine: Engine, wanted, file_fix: FileFix, write: bool) -> 
     except OSError as exc:
         file_fix.error = f"cannot read {path}: {exc.strerror}"
         return file_fix
-    edits = [e for f in file_fix.findings for e in f.fix.edits]
+    edits = list(dict.fromkeys(e for f in file_fix.findings for e in f.fix.edits))
     file_fix.new = apply_edits(file_fix.old, edits)
     try:
         new_text = file_fix.new.decode("utf-8")

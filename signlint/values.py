@@ -151,8 +151,9 @@ def shift_counts(count: Value, t: CType) -> tuple[int, int]:
 def bounded_count(count: Value | None, t: CType) -> bool:
     """Does the code bound this shift count (a constant, a mask, an enum, a guard, a
     loop, a call's argument)? A count that its type alone bounds (an int, a u8: up
-    to 255) is not: that it stays below 32 rests on facts set elsewhere (SL007)."""
-    return count is not None and count.lo is not None and -t.bits < count.lo and count.hi < 2 * t.bits
+    to 255) is not: that it stays below 32 rests on facts set elsewhere (SL007). Only
+    the upper bound matters: a negative count is undefined, and no one means it."""
+    return count is not None and count.hi is not None and count.hi < 2 * t.bits
 
 
 class ValueAnalysis:
