@@ -293,7 +293,8 @@ def _check(prog: Program, workdir: str, sanitize: bool, o2: bool, run_gcc: bool,
         top = prog.ranges[i][0]
         per_rule: dict[str, list[str]] = {}
         for f in mine:
-            per_rule.setdefault(_FAMILY.get(f.rule, f.rule), []).append(f"{f.rule} line {f.position.line - top + 1}: {f.message}")
+            family = _FAMILY.get(f.rule, f.rule)
+            per_rule.setdefault(family, []).append(f"{f.rule} line {f.position.line - top + 1}: {f.message}")
         if "SL005" in rules:
             # Judged where SL001 is silent: an int shift into bit 31 that -fsanitize=shift reports.
             shows["SL005"] = None if per_rule.get("SL001") else bool(reports if sanitize and run_gcc

@@ -218,8 +218,11 @@ class ValueAnalysis:
         return frozenset(out)
 
     def count_bounded(self, shift: Expr) -> bool:
-        """Is the count of this analysed shift bounded by the code (bounded_count)?"""
-        return bounded_count(self.values.get(id(shift.children[1])), shift.type)
+        """Is the count of this shift bounded by the code (bounded_count)? A shift this
+        analysis did not see came from a variable's earlier assignment, and the context
+        keeps only shifts by bounded counts in variables (followed_origins)."""
+        count = self.values.get(id(shift.children[1]))
+        return count is None or bounded_count(count, shift.type)
 
     def widens_unbounded_shift(self) -> bool:
         """Is an int that a shift by an unbounded count can make negative widened?

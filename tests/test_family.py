@@ -73,6 +73,6 @@ def test_char_signedness_follows_the_target(lint):
     assert lint(code, "-funsigned-char", rules=ALL) == []
 
 
-def test_default_rules_are_sl001_to_sl003():
+def test_default_rules_are_the_ones_on_evidence():
     from signlint.checks import DEFAULT_RULES
-    assert set(DEFAULT_RULES) == {"SL001", "SL002", "SL003"}
+    assert set(DEFAULT_RULES) == {"SL001", "SL002", "SL003", "SL008"}

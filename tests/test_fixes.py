@@ -30,8 +30,8 @@ def fixed(tmp_path, code, *args):
      "#define to_u64(x) ((u64)(x))\nu64 f(u8 b) { return to_u64((u64)b << 24); }"),
     ("u64 f(u8 b, u8 c) { return b + c << 24; }", "u64 f(u8 b, u8 c) { return (u64)(b + c) << 24; }"),
     ("u64 f(u16 *p) { return (u16)(*p) << 16; }", "u64 f(u16 *p) { return (u64)(u16)(*p) << 16; }"),
-    ("void f(u64 *v, const u8 *buf, int i) { if (i < 4) *v |= buf[i] << (8 * i); }",
-     "void f(u64 *v, const u8 *buf, int i) { if (i < 4) *v |= (u64)buf[i] << (8 * i); }"),
+    ("void f(u64 *v, const u8 *buf, unsigned int i) { if (i < 4) *v |= buf[i] << (8 * i); }",
+     "void f(u64 *v, const u8 *buf, unsigned int i) { if (i < 4) *v |= (u64)buf[i] << (8 * i); }"),
 ])
 def test_fix_text(tmp_path, code, want):
     fix, new = fixed(tmp_path, code)
