@@ -195,6 +195,7 @@ def finding_to(f: Finding) -> dict:
     fix = None
     if f.fix is not None:
         fix = {"description": f.fix.description, "preview": f.fix.preview, "applicable": f.fix.applicable,
+               "safe": f.fix.safe,
                "edits": [[e.path, e.start, e.end, e.text] for e in f.fix.edits]}
     return {"rule": f.rule, "position": _pos(f.position), "end": _pos(f.end), "message": f.message,
             "function": f.function, "fix": fix, "notes": [[_pos(n.position), n.message] for n in f.notes],
@@ -205,7 +206,8 @@ def finding_from(d: dict) -> Finding:
     fix = None
     if d["fix"] is not None:
         fx = d["fix"]
-        fix = Fix(fx["description"], tuple(Edit(*e) for e in fx["edits"]), fx["preview"], fx["applicable"])
+        fix = Fix(fx["description"], tuple(Edit(*e) for e in fx["edits"]), fx["preview"], fx["applicable"],
+                  fx.get("safe", True))
     return Finding(d["rule"], _unpos(d["position"]), _unpos(d["end"]), d["message"], d["function"], fix,
                    tuple(Note(_unpos(p), m) for p, m in d["notes"]), d["unit"], d["snippet"])
 

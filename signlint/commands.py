@@ -31,7 +31,7 @@ from .fingerprint import project_root
 from .fix import plan, unified_diff, verify_and_apply
 from .formats import FORMATS, write_github_summary
 from .frontend import FrontendError, libclang_version
-from .output import display_path, format_json, format_text
+from .output import display_path, format_json, format_text, unsafe_available
 from .parallel import WorkerError, default_jobs
 from .progress import MODES, Progress
 from .rule_docs import rule_document
@@ -106,6 +106,9 @@ def cli() -> None:
 @click.option("--ignore", default="", metavar="CODES", help="Rules not to run, comma-separated.")
 @click.option("--fix", "fix_", is_flag=True, help="Rewrite files with the fixes (each file verified first).")
 @click.option("--diff", "diff_", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="With --fix or --diff, also the unsafe fixes: those that change a declaration's type "
+                   "(a helper's return type) or read a stored int as unsigned.")
 @click.option("--format", "--output-format", "format_", type=click.Choice(FORMAT_NAMES), default="text",
               show_default=True, help="Report format.")
 @click.option("-o", "--output", "output", metavar="FILE", help="Write the report to FILE instead of stdout.")
@@ -134,7 +137,8 @@ def cli() -> None:
               help="Describe what the analysis saw on one line (shifts, products, widenings) and why it "
                    "reported nothing there.")
 @click.pass_context
-def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, select, ignore, fix_, diff_, format_,
+def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, select, ignore, fix_, diff_,
+          unsafe_fixes, format_,
           output, diff_base, staged, baseline_file, update_baseline, show_unused_suppressions, statistics,
           exit_zero, jobs, timeout, cache_dir, no_cache, shard, progress_mode, explain, explain_silent) -> None:
     """Check C files and folders (*.c, *.h). Compiler arguments go after `--`."""
@@ -193,8 +197,9 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
     if changed is not None:
         findings = changes.keep(findings, changed)
 
+    unsafe_fixes = unsafe_fixes or settings.config.unsafe_fixes
     if fix_ or diff_:
-        findings = _fix(engine, targets, findings, write=fix_)
+        findings = _fix(engine, targets, findings, write=fix_, unsafe=unsafe_fixes)
 
     text = _render(findings, format_, root, statistics)
     if output:
@@ -204,16 +209,21 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
     if format_ == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         write_github_summary(findings, root, os.environ["GITHUB_STEP_SUMMARY"])
     progress.summary(report, findings)
+    unsafe = 0 if unsafe_fixes else unsafe_available(findings)
+    if unsafe and format_ == "text" and not statistics:
+        click.echo(f"signlint: {unsafe} unsafe fix(es) available with --fix --unsafe-fixes "
+                   "(they change a declaration's type: review them)", err=True)
 
     if report.internal_errors:
         ctx.exit(EXIT_ERROR)
     ctx.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
 
 
-def _fix(engine: Engine, targets, findings: list, write: bool) -> list:
-    """Apply (or, for --diff, show) the fixes; returns the findings that remain."""
+def _fix(engine: Engine, targets, findings: list, write: bool, unsafe: bool) -> list:
+    """Apply (or, for --diff, show) the fixes, the unsafe ones only if asked; returns
+    the findings that remain."""
     fixed_keys = set()
-    for file_fix in plan(findings):
+    for file_fix in plan(findings, unsafe):
         verify_and_apply(engine, targets.wanted, file_fix, write=write)
         shown = display_path(file_fix.path)
         if file_fix.error:

@@ -49,7 +49,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CONFIG_FILES = (".signlint.toml", "signlint.toml", "pyproject.toml")
-KEYS = ("select", "ignore", "per-file-ignores", "exclude", "extra-args", "compile-commands")
+KEYS = ("select", "ignore", "per-file-ignores", "exclude", "extra-args", "compile-commands", "unsafe-fixes")
 
 
 class ConfigError(Exception):
@@ -68,6 +68,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     extra_args: tuple[str, ...] = ()
     compile_commands: str | None = None  # absolute
+    unsafe_fixes: bool = False  # --fix also applies fixes that change a declaration's type
 
 
 # -- finding and reading ------------------------------------------------------
@@ -148,6 +149,9 @@ def load(path: str) -> Config:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise fail("per-file-ignores", f"entry '{glob}' must be a list of rule codes")
         per_file.append((glob, codes("per-file-ignores", value)))
+    unsafe_fixes = data.get("unsafe-fixes", False)
+    if not isinstance(unsafe_fixes, bool):
+        raise fail("unsafe-fixes", "must be true or false")
     compile_commands = data.get("compile-commands")
     if compile_commands is not None and not isinstance(compile_commands, str):
         raise fail("compile-commands", "must be a string (a path)")
@@ -160,6 +164,7 @@ def load(path: str) -> Config:
         exclude=tuple(strings("exclude") or ()),
         extra_args=tuple(strings("extra-args") or ()),
         compile_commands=os.path.normpath(os.path.join(folder, compile_commands)) if compile_commands else None,
+        unsafe_fixes=unsafe_fixes,
     )
 
 

@@ -23,6 +23,7 @@ class Fix:
     edits: tuple[Edit, ...]
     preview: str  # the expression as it reads after the fix ('' when it cannot be shown)
     applicable: bool = True  # False: shown, but --fix leaves it to the author
+    safe: bool = True  # False: it changes a declaration's type or how a stored value is read (--unsafe-fixes)
 
 
 @dataclass(frozen=True, slots=True)

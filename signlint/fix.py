@@ -40,16 +40,17 @@ def apply_edits(text: bytes, edits: list[Edit]) -> bytes:
     return b"".join(out)
 
 
-def plan(findings: list[Finding]) -> list[FileFix]:
+def plan(findings: list[Finding], unsafe: bool = False) -> list[FileFix]:
     """Group applicable fixes by the file they edit; drop fixes whose edits
-    overlap an earlier one (they are left for a second run). A fix made of edits
+    overlap an earlier one (they are left for a second run). Unsafe fixes (a
+    declaration's type changes) only when asked for (--unsafe-fixes). A fix made of edits
     already taken is done by them: two findings at calls of one helper share the
     change of its return type."""
     by_path: dict[str, FileFix] = {}
     taken: dict[str, list[tuple[int, int]]] = {}
     for finding in findings:
         fix = finding.fix
-        if fix is None or not fix.applicable or not fix.edits:
+        if fix is None or not fix.applicable or not fix.edits or not (fix.safe or unsafe):
             continue
         paths = {e.path for e in fix.edits}
         if len(paths) != 1:

@@ -25,6 +25,7 @@ from .checks import RULES
 from .finding import Edit, Finding, Fix
 from .fingerprint import fingerprints, relative_path
 from .frontend import libclang_version
+from .output import fix_mode
 from .rule_docs import rule_document
 
 INFORMATION_URI = "https://pypi.org/project/signlint/"
@@ -104,8 +105,7 @@ def _applicable_edits(fix: Fix | None) -> list[Edit]:
 
 def _fix_text(fix: Fix) -> str:
     shown = f": {fix.preview}" if fix.preview else ""
-    manual = "" if fix.applicable else " (not applied by --fix: edit by hand)"
-    return f"fix: {fix.description}{shown}{manual}"
+    return f"fix: {fix.description}{shown}{fix_mode(fix)}"
 
 
 def _full_message(f: Finding) -> str:
@@ -172,6 +172,8 @@ def _sarif_fix(fix: Fix, root: str, files: _Files) -> dict | None:
         changes.setdefault(e.path, []).append(replacement)
     return {
         "description": {"text": fix.description + (f": {fix.preview}" if fix.preview else "")},
+        # Unsafe fixes change a declaration's type: --fix leaves them to --unsafe-fixes.
+        "properties": {"safety": "safe" if fix.safe else "unsafe"},
         "artifactChanges": [{"artifactLocation": _artifact(path, root), "replacements": replacements}
                             for path, replacements in changes.items()],
     }
@@ -360,7 +362,10 @@ def _rd_position(p: tuple[int, int, int]) -> dict:
 
 def _rd_suggestion(f: Finding, files: _Files) -> dict | None:
     """The whole fix as one suggestion: reviewdog shows each suggestion on its own,
-    so the edits of one fix are merged into a single replacement."""
+    so the edits of one fix are merged into a single replacement. An unsafe fix is
+    not offered as a one-click suggestion; the message says it is unsafe."""
+    if f.fix is None or not f.fix.safe:
+        return None
     edits = _applicable_edits(f.fix)
     if not edits or any(e.path != f.position.path for e in edits):
         return None

@@ -62,12 +62,23 @@ def format_text(findings: Iterable[Finding]) -> str:
             out.append(_caret(source, f.position.column, end))
         if f.fix:
             shown = f": {f.fix.preview}" if f.fix.preview else ""
-            manual = "" if f.fix.applicable else " (not applied by --fix: edit by hand)"
-            out.append(f"    fix: {f.fix.description}{shown}{manual}")
+            out.append(f"    fix: {f.fix.description}{shown}{fix_mode(f.fix)}")
         for note in f.notes:
             out.append(f"{_where(note.position)}: note: {note.message}")
         out.extend(f"    range: {line}" for line in f.explanation)
     return "\n".join(out) + ("\n" if out else "")
+
+
+def fix_mode(fix) -> str:
+    """How --fix treats a fix, as the text output says it."""
+    if not fix.applicable:
+        return " (not applied by --fix: edit by hand)"
+    return "" if fix.safe else " (unsafe: applied only with --unsafe-fixes)"
+
+
+def unsafe_available(findings) -> int:
+    """The findings whose fix --unsafe-fixes would apply and --fix does not."""
+    return sum(1 for f in findings if f.fix and f.fix.applicable and f.fix.edits and not f.fix.safe)
 
 
 def as_dict(f: Finding) -> dict:
@@ -85,6 +96,7 @@ def as_dict(f: Finding) -> dict:
             "description": f.fix.description,
             "preview": f.fix.preview,
             "applicable": f.fix.applicable,
+            "safe": f.fix.safe,
             "edits": [{"path": display_path(e.path), "start_offset": e.start, "end_offset": e.end, "text": e.text}
                       for e in f.fix.edits],
         },

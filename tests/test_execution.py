@@ -42,7 +42,7 @@ def test_bug_shows_at_run_time_and_the_fix_removes_it(path, tmp_path):
     assert "0xffffffff" in before.stdout or "= 0x0000000000000000 want 0x0000000000000001" in before.stdout
 
     rules = ",".join(sorted({rule for _, rule in want}))
-    fixed = run_cli("check", "--select", rules, "--fix", str(copy), "--", *args)
+    fixed = run_cli("check", "--select", rules, "--fix", "--unsafe-fixes", str(copy), "--", *args)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr  # every finding fixed, none left
     assert copy.read_text() != path.read_text()
 

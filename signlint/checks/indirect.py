@@ -21,6 +21,7 @@ from ..ir import Span
 from ..source import Source
 from ..values import ValueAnalysis, Widening
 from .edits import cast_operand, same_line_end
+from .signed_uses import refusal
 
 # A 32-bit signed result type and its unsigned twin.
 _UNSIGNED_TWIN = {"int": "unsigned int", "signed int": "unsigned int", "signed": "unsigned", "s32": "u32",
@@ -99,13 +100,18 @@ def _at_read(code: str, op: str, read, made, widening: Widening, source: Source,
 
 
 def _helper_fix(helper, source: Source) -> Fix:
-    """Make the helper return an unsigned int. Every product it returns is computed
-    unsigned too, whichever rule's fix is applied: the SL001 and SL002 fixes overlap at
-    the result type, so --fix applies only one."""
+    """Make the helper return an unsigned int (unsafe: it changes a declaration's
+    type). Refused where the code relies on a negative result. Every product it
+    returns is computed unsigned too, whichever rule's fix is applied: the SL001 and
+    SL002 fixes overlap at the result type, so --fix applies only one."""
     found = source.result_type_token(helper.scope)
     twin = _UNSIGNED_TWIN.get(found[2]) if found else None
     if twin is None:
-        return Fix(f"make {helper.name}() return an unsigned 32-bit type", (), "", applicable=False)
+        return Fix(f"make {helper.name}() return an unsigned 32-bit type", (), "", applicable=False, safe=False)
+    why_not = refusal(helper.name, helper.scope)
+    if why_not:
+        return Fix(f"none offered: {why_not}, so it must stay signed; test for its errors before the "
+                   f"result is widened, and widen it as '{twin}'", (), "", applicable=False, safe=False)
     begin, end, _ = found
     description = f"make {helper.name}() return '{twin}'"
     products = helper.made_by("*")
@@ -113,21 +119,23 @@ def _helper_fix(helper, source: Source) -> Fix:
         description += f" and compute the product in '{twin}'"
     casts = _product_casts(products, twin, source)
     if casts is None:
-        return Fix(description, (), "", applicable=False)
-    return Fix(description, (Edit(begin.path, begin.offset, end.offset, twin), *casts), f"{twin} {helper.name}(...)")
+        return Fix(description, (), "", applicable=False, safe=False)
+    return Fix(description, (Edit(begin.path, begin.offset, end.offset, twin), *casts), f"{twin} {helper.name}(...)",
+               safe=False)
 
 
 def _read_fix(read, name: str, products, source: Source) -> Fix:
-    """Read the variable as an unsigned int (and compute its products unsigned)."""
+    """Read the variable as an unsigned int (and compute its products unsigned);
+    unsafe: the stored int may be meant to be negative."""
     description = f"read '{name}' as 'unsigned int' before it is widened"
     if products:
         description += " and compute the product in 'unsigned int'"
     span = source.span(read)
     casts = _product_casts(products, "unsigned int", source)
     if span.in_macro or span.begin.path == "" or casts is None:
-        return Fix(description, (), "", applicable=False)
+        return Fix(description, (), "", applicable=False, safe=False)
     edit = Edit(span.begin.path, span.begin.offset, span.begin.offset, "(unsigned int)")
-    return Fix(description, (edit, *casts), f"(unsigned int){name}")
+    return Fix(description, (edit, *casts), f"(unsigned int){name}", safe=False)
 
 
 def _product_casts(products, type_text: str, source: Source) -> tuple[Edit, ...] | None:
