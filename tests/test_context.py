@@ -153,7 +153,7 @@ def test_a_stored_value_fix_reads_it_unsigned(tmp_path):
     done = run_cli("check", "--format", "json", str(path))
     finding = json.loads(done.stdout)["findings"][0]
     assert finding["message"].startswith("'v' holds 'p[0] << 24' (line 3), an int that can be negative")
-    assert run_cli("check", "--fix", str(path)).returncode == 0
+    assert run_cli("check", "--fix", "--unsafe-fixes", str(path)).returncode == 0
     assert "u64 x = (unsigned int)v;" in path.read_text()
     assert run_cli("check", str(path)).returncode == 0
 
@@ -163,7 +163,7 @@ def test_helper_fix_changes_its_result_type(tmp_path):
     path.write_text("typedef unsigned char u8;\ntypedef unsigned long long u64;\n"
                     "static inline int get_hi(const u8 *p) { return p[0] << 24; }\n"
                     "u64 f(const u8 *p) { return get_hi(p); }\nu64 g(const u8 *p) { return get_hi(p) | 1; }\n")
-    done = run_cli("check", "--fix", str(path))
+    done = run_cli("check", "--fix", "--unsafe-fixes", str(path))
     assert done.returncode == 0, done.stderr
     text = path.read_text()
     assert "static inline unsigned int get_hi(const u8 *p)" in text and "int get_hi" not in text.replace(
@@ -177,7 +177,7 @@ def test_helper_fix_computes_its_products_unsigned_whichever_rule_fixes_it(tmp_p
     path.write_text("typedef unsigned char u8;\ntypedef unsigned short u16;\ntypedef unsigned long long u64;\n"
                     "static inline int mix(u16 w, u16 h, u8 b) { return (w * h) | (b << 24); }\n"
                     "u64 f(u16 w, u16 h, u8 b) { return mix(w, h, b); }\n")
-    run_cli("check", "--fix", str(path))
+    run_cli("check", "--fix", "--unsafe-fixes", str(path))
     assert "static inline unsigned int mix(u16 w, u16 h, u8 b) { return ((unsigned int)w * h) | (b << 24); }" \
         in path.read_text()
     assert run_cli("check", str(path)).returncode == 0
