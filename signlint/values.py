@@ -477,7 +477,13 @@ class ValueAnalysis:
             # `c << 8` with a signed char: the ones its sign brings move up with it; in an
             # int, the sign extension of a later widening continues them.
             moved = frozenset(Extension(x.widening, min(x.low + klo, t.bits)) for x in pending)
-            return type_range(t, a.taint, moved)
+            lost = a.lost
+            if t.signed and t.bits == 32 and not pending and not a.taint and klo > 0 and a.lo is not None \
+                    and bounded_count(b, t) and (a.lo << khi < t.min or a.hi << khi > t.max):
+                # `npages << PAGE_SHIFT` with an int of unknown range: its upper bits go, as
+                # an unsigned int's do (SL004, opt-in: the range is set elsewhere; V629).
+                lost = lost | {e}
+            return type_range(t, a.taint, moved, lost)
         # Sign-extended upper bits shifted out of the type are gone: `(u64)(b << 24) << 32`.
         moved = (Extension(x.widening, x.low + klo) for x in pending)
         pending = frozenset(x for x in moved if x.low < t.bits)

@@ -1,4 +1,5 @@
-"""SL004 (opt-in): a 32-bit unsigned shift loses bits, then is widened.
+"""SL004 (opt-in): a 32-bit shift loses bits, then is widened: a u32, or an int of
+unknown range shifted by a bounded count (`npages << PAGE_SHIFT`).
 
 A shift put straight under an explicit cast to the wide type, with a count the code
 bounds, is SL008's (on by default): the cast shows that the wide value was wanted."""
@@ -39,9 +40,12 @@ def narrow_shifts(code: str, widenings: list[Widening], analysis: ValueAnalysis,
             sink = widening.sink
             sink_type = source.type_spelling(sink)
             span = place(shift, operand, "<<", source)
+            # An int of unknown range (`npages << PAGE_SHIFT`) overflows: undefined, and its bits go too.
+            lost = ("nothing bounds the int, and its bits shifted past bit 31 are lost (undefined behaviour)"
+                    if shift.type.signed else f"the bits shifted past bit {shift.type.bits - 1} are lost")
             message = (f"'{text_of(operand, source, 'the operand')} << {text_of(count, source, 'n')}' is computed "
-                       f"in {shift.type.bits}-bit '{source.type_spelling(shift)}': the bits shifted past bit "
-                       f"{shift.type.bits - 1} are lost before the value is widened to '{sink_type}' here")
+                       f"in {shift.type.bits}-bit '{source.type_spelling(shift)}': {lost} before the value is "
+                       f"widened to '{sink_type}' here")
             fix = cast_operand(shift, operand, sink_type, source, "shifting", "ULL", late_cast=sink, operator="<<")
             if late_cast:
                 message = message.removesuffix(" here") + " by the cast after the shift, too late"
@@ -55,4 +59,4 @@ def is_late_cast(shift: Expr, sink: Expr, analysis: ValueAnalysis) -> bool:
     the code bounds (a count nothing bounds stays SL004's assumption)."""
     if not (sink.kind is Kind.CAST and sink.explicit and sink.children):
         return False
-    return strip(sink.children[0]) is shift and analysis.count_bounded(shift)
+    return strip(sink.children[0]) is shift and not shift.type.signed and analysis.count_bounded(shift)
