@@ -168,10 +168,13 @@ def test_action_is_a_composite_action_with_the_documented_inputs():
             # Inputs reach scripts through env, never spliced into the script text.
             assert "${{" not in step["run"], step
     scripts = "\n".join(step.get("run", "") for step in action["runs"]["steps"])
+    # The run step hands over to scripts/action_run.py, which builds the command lines.
+    assert 'scripts/action_run.py"' in scripts
+    scripts += (ROOT / "scripts" / "action_run.py").read_text()
     envs = [v for step in action["runs"]["steps"] for v in (step.get("env") or {}).values()]
     assert "${{ github.event.pull_request.base.sha }}" in envs
     assert "${{ github.action_path }}" in envs
-    for option in ("--format github", "--format sarif", "--output", "--diff-base", "--exit-zero"):
+    for option in ('"--format", "github"', '"--format", "sarif"', '"--output"', '"--diff-base"', '"--exit-zero"'):
         assert option in scripts, option
 
 
