@@ -25,6 +25,8 @@ import shlex
 import subprocess
 import sys
 
+EXIT_INCOMPLETE = 3  # signlint: some file had parse errors or was not analysed; the report is still written
+
 
 class InputError(Exception):
     pass
@@ -95,7 +97,7 @@ def main(env: dict[str, str] | None = None) -> int:
     status = 0
     for run in runs:
         status = subprocess.run(run).returncode
-        if status != 0:
+        if status not in (0, EXIT_INCOMPLETE):
             break  # the SARIF run cannot fail on findings (--exit-zero): this is an error
     _set_output(env, status)
     return status

@@ -2,8 +2,9 @@
 `signlint cache`, `signlint --version` (`signlint kbuild` is dispatched by
 signlint.cli before this module, and click, are loaded).
 
-Exit status (as ruff): 0 nothing to report, 1 findings remain, 2 usage, input or
-internal errors. `check` runs a pipeline of separate pieces: configuration
+Exit status (as ruff, plus one): 0 nothing to report, 1 findings remain, 2 usage,
+input or internal errors, 3 the analysis was incomplete (a TU with parse errors or
+not analysed; --allow-incomplete accepts that). `check` runs a pipeline of separate pieces: configuration
 (config), files (files), analysis (engine, with parallel workers, the cache and
 progress), what to report (config filters, suppress, baseline, changed_lines),
 fixes (fix) and formatting (output, formats).
@@ -31,12 +32,12 @@ from .fingerprint import project_root
 from .fix import plan, unified_diff, verify_and_apply
 from .formats import FORMATS, write_github_summary
 from .frontend import FrontendError, libclang_version
-from .output import display_path, format_json, format_text, unsafe_available
+from .output import display_path, format_json, format_text, incomplete_summary, unsafe_available
 from .parallel import WorkerError, default_jobs
 from .progress import MODES, Progress
 from .rule_docs import rule_document
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
 FORMAT_NAMES = ["text", "json", *FORMATS]
 DEFAULT_TIMEOUT = 120.0  # seconds per TU
 
@@ -119,6 +120,9 @@ def cli() -> None:
 @click.option("--show-unused-suppressions", is_flag=True, help="Warn about suppression comments that matched nothing.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
+@click.option("--allow-incomplete", is_flag=True,
+              help="Do not fail (exit 3) when a file had parse errors or could not be analysed; "
+                   "for trees known not to parse. The summary line is printed all the same.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, metavar="N",
               help="Worker processes (default: the number of CPUs); 0: analyse in this process.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
@@ -140,7 +144,8 @@ def cli() -> None:
 def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, select, ignore, fix_, diff_,
           unsafe_fixes, format_,
           output, diff_base, staged, baseline_file, update_baseline, show_unused_suppressions, statistics,
-          exit_zero, jobs, timeout, cache_dir, no_cache, shard, progress_mode, explain, explain_silent) -> None:
+          exit_zero, allow_incomplete, jobs, timeout, cache_dir, no_cache, shard, progress_mode, explain,
+          explain_silent) -> None:
     """Check C files and folders (*.c, *.h). Compiler arguments go after `--`."""
     if fix_ and diff_:
         raise click.UsageError("--fix and --diff cannot be used together")
@@ -191,7 +196,7 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
         count = baselines.write(baseline_file, findings, root, keep=known.outside(targets.wanted, root))
         click.echo(f"signlint: wrote {count} finding(s) to {baseline_file}", err=True)
         progress.summary(report, findings)
-        ctx.exit(EXIT_ERROR if report.internal_errors else EXIT_CLEAN)
+        ctx.exit(_status(report, [], exit_zero, allow_incomplete or settings.config.allow_incomplete))
     if known is not None:
         findings, _ = baselines.filter(findings, known, root)
     if changed is not None:
@@ -214,9 +219,22 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
         click.echo(f"signlint: {unsafe} unsafe fix(es) available with --fix --unsafe-fixes "
                    "(they change a declaration's type: review them)", err=True)
 
+    ctx.exit(_status(report, findings, exit_zero, allow_incomplete or settings.config.allow_incomplete))
+
+
+def _status(report, findings: list, exit_zero: bool, allow_incomplete: bool) -> int:
+    """Internal errors, then an incomplete analysis (never silent: its summary
+    is printed even when allowed), then findings."""
+    if report.incomplete:
+        tail = "" if allow_incomplete else " (exit status 3; --allow-incomplete accepts this)"
+        label = "warning" if allow_incomplete else "error"
+        click.echo(f"signlint: {label}: {incomplete_summary(report.with_errors, report.not_analysed)}{tail}",
+                   err=True)
     if report.internal_errors:
-        ctx.exit(EXIT_ERROR)
-    ctx.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
+        return EXIT_ERROR
+    if report.incomplete and not allow_incomplete:
+        return EXIT_INCOMPLETE
+    return EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN
 
 
 def _fix(engine: Engine, targets, findings: list, write: bool, unsafe: bool) -> list:

@@ -49,7 +49,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CONFIG_FILES = (".signlint.toml", "signlint.toml", "pyproject.toml")
-KEYS = ("select", "ignore", "per-file-ignores", "exclude", "extra-args", "compile-commands", "unsafe-fixes")
+KEYS = ("select", "ignore", "per-file-ignores", "exclude", "extra-args", "compile-commands", "unsafe-fixes",
+        "allow-incomplete")
 
 
 class ConfigError(Exception):
@@ -69,6 +70,7 @@ class Config:
     extra_args: tuple[str, ...] = ()
     compile_commands: str | None = None  # absolute
     unsafe_fixes: bool = False  # --fix also applies fixes that change a declaration's type
+    allow_incomplete: bool = False  # parse errors and unanalysed files do not fail the run
 
 
 # -- finding and reading ------------------------------------------------------
@@ -152,6 +154,9 @@ def load(path: str) -> Config:
     unsafe_fixes = data.get("unsafe-fixes", False)
     if not isinstance(unsafe_fixes, bool):
         raise fail("unsafe-fixes", "must be true or false")
+    allow_incomplete = data.get("allow-incomplete", False)
+    if not isinstance(allow_incomplete, bool):
+        raise fail("allow-incomplete", "must be true or false")
     compile_commands = data.get("compile-commands")
     if compile_commands is not None and not isinstance(compile_commands, str):
         raise fail("compile-commands", "must be a string (a path)")
@@ -165,6 +170,7 @@ def load(path: str) -> Config:
         extra_args=tuple(strings("extra-args") or ()),
         compile_commands=os.path.normpath(os.path.join(folder, compile_commands)) if compile_commands else None,
         unsafe_fixes=unsafe_fixes,
+        allow_incomplete=allow_incomplete,
     )
 
 

@@ -54,6 +54,13 @@ class Report:
     functions_skipped: int = 0  # header function walks skipped (already analysed in the run)
     worker_rss: dict[int, int] = field(default_factory=dict)  # worker number -> peak RSS in bytes
     explanations: list[str] = field(default_factory=list)  # --explain-silent: what was seen on the line
+    with_errors: list[str] = field(default_factory=list)  # TUs with parse errors (shown paths)
+    not_analysed: list[str] = field(default_factory=list)  # TUs libclang failed on, crashed or timed out
+
+    @property
+    def incomplete(self) -> bool:
+        """Findings may be missing: some TU was not analysed, or not all of it."""
+        return bool(self.with_errors or self.not_analysed)
 
 
 Key = tuple[str, int, str]  # a top-level declaration outside its TU's main file: (real path, offset, name)
@@ -323,6 +330,8 @@ class _Batch:
             if result is None:
                 report.failed += 1
                 (report.internal_errors if outcome.internal else report.warnings).append(outcome.failure)
+                if not outcome.internal:
+                    report.not_analysed.append(display_path(outcome.path))
                 continue
             report.parsed += 1
             report.cached += outcome.cached
@@ -333,6 +342,7 @@ class _Batch:
                     report.warnings.append(f"clang does not know the argument '{argument}'; it was ignored")
             if result.errors:
                 report.parse_errors += 1
+                report.with_errors.append(display_path(outcome.path))
                 report.warnings.append(f"{display_path(outcome.path)}: parse errors, results may be incomplete: "
                                        f"{result.errors[0]}")
             merge(seen, result.findings)

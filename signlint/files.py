@@ -34,6 +34,7 @@ def discover(paths: list[str]) -> Targets:
         real = os.path.realpath(path)
         if os.path.isdir(real):
             folders.append(real.rstrip(os.sep) + os.sep)
+            found = len(sources) + len(headers)
             for folder, subdirs, names in os.walk(real):
                 subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
                 for name in sorted(names):
@@ -42,6 +43,8 @@ def discover(paths: list[str]) -> Targets:
                         sources.append(full)
                     elif name.endswith(HEADER_SUFFIXES):
                         headers.append(full)
+            if len(sources) + len(headers) == found:
+                raise InputError(f"no C files (*.c, *.h) found under {path}")
         elif os.path.isfile(real):
             _check_readable(path, real)
             files.add(real)

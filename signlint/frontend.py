@@ -258,6 +258,8 @@ class TranslationUnit:
         self.path = path
         index = ci.Index.create()
         files = [(name, text) for name, text in (unsaved or {}).items()]
+        if not path.endswith((".c", ".h")) and "-x" not in args:
+            args = ["-x", "c", *args]  # a named .inc or .def file: clang would not take it for C
         try:
             self._tu = index.parse(path, args=args, unsaved_files=files or None, options=_PARSE_OPTIONS)
         except ci.TranslationUnitLoadError as exc:

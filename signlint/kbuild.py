@@ -9,7 +9,8 @@ each object: sparse's flags (-D__linux__ ... -Wbitwise --arch=x86
 source. This mode drops what only sparse understands, cleans gcc's flags as for
 a compile database (compdb.clean_arguments), analyses the file in this process,
 prints the findings gcc-style on stderr and exits 0: findings never stop the
-build. Only a broken invocation (no source file, an unknown signlint option)
+build (a file with parse errors gets the summary line of `signlint check`, and
+still exit 0). Only a broken invocation (no source file, an unknown signlint option)
 exits 2.
 
 signlint's own options, in any of three places (the last one given wins):
@@ -211,6 +212,8 @@ def _check(invocation: Invocation, rules: frozenset[str]) -> int:
         label = "error" if outcome.internal else "warning"
         tail = "; please report this" if outcome.internal else ""
         sys.stderr.write(f"signlint: {label}: {outcome.failure}{tail}\n")
+        if not outcome.internal:
+            _incomplete([], [invocation.source])
         return EXIT_OK
     if not invocation.quiet:
         for argument in result.unknown_arguments:
@@ -218,6 +221,8 @@ def _check(invocation: Invocation, rules: frozenset[str]) -> int:
         if result.errors:
             sys.stderr.write(f"signlint: warning: {invocation.source}: parse errors, results may be incomplete: "
                              f"{result.errors[0]}\n")
+    if result.errors:
+        _incomplete([invocation.source], [])
     seen: dict = {}
     merge(seen, result.findings)
     findings = sorted(seen.values(), key=lambda f: (f.position.path, f.position.offset, f.rule))
@@ -230,3 +235,11 @@ def _check(invocation: Invocation, rules: frozenset[str]) -> int:
             sys.stderr.write(f"{problem.path}:{problem.line}: warning: {problem.message}\n")
         sys.stderr.write(format_text(findings))
     return EXIT_OK
+
+
+def _incomplete(with_errors: list[str], not_analysed: list[str]) -> None:
+    """The check command's summary line, printed even with --quiet; the exit
+    status stays 0 so that make goes on."""
+    from .output import incomplete_summary
+
+    sys.stderr.write(f"signlint: warning: {incomplete_summary(with_errors, not_analysed)}\n")

@@ -113,3 +113,17 @@ def format_json(findings: Iterable[Finding]) -> str:
         "findings": [as_dict(f) for f in findings],
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+def incomplete_summary(with_errors: list[str], not_analysed: list[str], shown: int = 5) -> str:
+    """One line naming the TUs whose findings may be missing."""
+    def names(paths: list[str]) -> str:
+        more = f", and {len(paths) - shown} more" if len(paths) > shown else ""
+        return ", ".join(paths[:shown]) + more
+
+    parts = []
+    if with_errors:
+        parts.append(f"{len(with_errors)} file(s) with parse errors ({names(with_errors)})")
+    if not_analysed:
+        parts.append(f"{len(not_analysed)} file(s) not analysed ({names(not_analysed)})")
+    return "analysis incomplete, findings may be missing: " + "; ".join(parts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -72,3 +73,15 @@ def test_main_runs_signlint_and_reports_its_status(tmp_path, capsys, findings, e
                               "GITHUB_OUTPUT": str(output)})
     assert status == expected
     assert output.read_text() == f"exit-code={expected}\n"
+
+
+def test_an_incomplete_analysis_still_writes_sarif_and_annotates(tmp_path, capfd):
+    source = tmp_path / "a.c"
+    source.write_text('#include "nowhere.h"\nunsigned long f(unsigned char b) { return (unsigned long)(b << 24); }\n')
+    output, sarif = tmp_path / "github_output", tmp_path / "out.sarif"
+    signlint = Path(sys.executable).with_name("signlint")
+    status = action_run.main({**_env(paths=str(source), sarif=str(sarif)), "SIGNLINT": str(signlint),
+                              "GITHUB_OUTPUT": str(output)})
+    assert status == 3 and output.read_text() == "exit-code=3\n"
+    assert [r["ruleId"] for r in json.loads(sarif.read_text())["runs"][0]["results"]] == ["SL001"]
+    assert "::warning file=" in capfd.readouterr().out  # the annotated run was not skipped

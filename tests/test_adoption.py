@@ -238,7 +238,7 @@ def test_config_extra_args_reach_the_engine(tmp_path):
     ("signlint.toml", "selct = ['SL001']\n", "signlint.toml: unknown key 'selct'; did you mean 'select'?"),
     ("pyproject.toml", "[tool.signlint]\ncolour = true\n",
      "pyproject.toml: unknown key 'colour' in [tool.signlint] (known keys: select, ignore, per-file-ignores, "
-     "exclude, extra-args, compile-commands, unsafe-fixes)"),
+     "exclude, extra-args, compile-commands, unsafe-fixes, allow-incomplete)"),
     (".signlint.toml", "per_file_ignores = {}\n", ".signlint.toml: unknown key 'per_file_ignores'; "
                                                    "did you mean 'per-file-ignores'?"),
     ("signlint.toml", "select = 'SL001'\n", "signlint.toml: 'select' must be a list of strings"),

@@ -119,9 +119,10 @@ def test_parse_errors_are_reported_and_the_rest_is_analysed(tmp_path):
     path = tmp_path / "broken.c"
     path.write_text('#include "missing.h"\n' + BUGGY)
     result = run_cli("check", str(path))
-    assert result.returncode == 1
+    assert result.returncode == 3  # incomplete: not a pass
+    assert "broken.c:3:" in result.stdout  # the rest is analysed
     assert "results may be incomplete" in result.stderr and "'missing.h' file not found" in result.stderr
-    assert result.stderr.count("\n") == 1
+    assert result.stderr.count("\n") == 2 and "analysis incomplete" in result.stderr.splitlines()[1]
 
 
 def test_compile_commands_with_command_strings_and_gcc_only_flags(tmp_path):

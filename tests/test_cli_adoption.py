@@ -95,3 +95,45 @@ def test_extra_arg_option_for_tools_that_append_files(tmp_path):
     (tmp_path / "ulong.c").write_text("unsigned long f(unsigned char b) { return b << 24; }\n")
     assert run_cli("check", "--extra-arg=-m32", "ulong.c", cwd=tmp_path).returncode == 0
     assert run_cli("check", "ulong.c", cwd=tmp_path).returncode == 1
+
+
+# --- an incomplete analysis is never a pass (issue 11 item 1) ------------------------------------
+
+MISSING_HEADER = '#include "nowhere.h"\n' + BUGGY
+
+
+def test_a_file_with_parse_errors_fails_with_status_3_and_a_summary_naming_it(tmp_path):
+    (tmp_path / "broken.c").write_text(MISSING_HEADER)
+    (tmp_path / "good.c").write_text("int f(void) { return 0; }\n")
+    result = run_cli("check", "broken.c", "good.c", cwd=tmp_path)
+    assert result.returncode == 3
+    assert "broken.c:3:" in result.stdout  # the rest of the file is still analysed and reported
+    assert ("signlint: error: analysis incomplete, findings may be missing: 1 file(s) with parse errors "
+            "(broken.c) (exit status 3; --allow-incomplete accepts this)") in result.stderr.splitlines()
+    # --exit-zero is about findings: it does not hide an incomplete analysis
+    assert run_cli("check", "--exit-zero", "broken.c", cwd=tmp_path).returncode == 3
+
+
+def test_allow_incomplete_keeps_the_summary_and_decides_by_the_findings(tmp_path):
+    (tmp_path / "broken.c").write_text(MISSING_HEADER)
+    allowed = run_cli("check", "--allow-incomplete", "broken.c", cwd=tmp_path)
+    assert allowed.returncode == 1
+    assert "signlint: warning: analysis incomplete, findings may be missing" in allowed.stderr
+    assert run_cli("check", "--allow-incomplete", "--exit-zero", "broken.c", cwd=tmp_path).returncode == 0
+    (tmp_path / "signlint.toml").write_text("allow-incomplete = true\n")
+    assert run_cli("check", "broken.c", cwd=tmp_path).returncode == 1
+
+
+def test_a_folder_without_c_files_is_an_input_error(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "notes.txt").write_text("no C here\n")
+    result = run_cli("check", "docs", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "signlint: error: no C files (*.c, *.h) found under docs\n"
+
+
+def test_a_named_file_of_another_suffix_is_parsed_as_c(tmp_path):
+    (tmp_path / "table.inc").write_text(BUGGY)
+    result = run_cli("check", "table.inc", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.startswith("table.inc:2:")
