@@ -339,7 +339,7 @@ class ContextFunction(Function):
     def rules(self) -> set[str]:
         out: set[str] = set()
         for v in self.count_values():
-            out |= site_rules(self.tree(v), self.in_and)
+            out |= site_rules(self.tree(v), self.in_and, self.sink.kind != "compound")
         return out
 
     # -- evaluators: per term as model.Function's, folded by the sink --------------------
@@ -373,16 +373,17 @@ class ContextFunction(Function):
     def evaluators(self):
         ub: set = set()
         in_and = self.in_and
-        return (self._fold(lambda t: (t.type, ideal_fn(t, in_and)), ideal=True),
+        whole = self.sink.kind != "compound"
+        return (self._fold(lambda t: (t.type, ideal_fn(t, in_and, whole)), ideal=True),
                 self._fold(lambda t: (t.type, c_fn(t, False, ub))),
                 self._fold(lambda t: (t.type, c_fn(t, True, set())), zext=True),
                 ub)
 
     def fixed_evaluator(self, rules):
-        rules, in_and = frozenset(rules), self.in_and
+        rules, in_and, whole = frozenset(rules), self.in_and, self.sink.kind != "compound"
 
         def make(t):
-            f = fixed(t, rules, in_and)
+            f = fixed(t, rules, in_and, whole)
             return f.type, c_fn(f)
 
         return self._fold(make)

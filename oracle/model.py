@@ -3,7 +3,8 @@
 - ideal(): what the author meant. Every value is an unbounded integer; only
   explicit casts to a narrower unsigned type (and the sink) reduce it modulo
   2^width. No promotion to int, so no sign ever appears: a `char` byte reads as
-  an unsigned byte, `a << k` and `a * b` keep every bit (as if computed in the
+  an unsigned byte (except a `signed char` the sink takes whole, through casts
+  and ?: only: a declared signed number, its value is meant), `a << k` and `a * b` keep every bit (as if computed in the
   sink's width), `~x` of a 32- or 64-bit unsigned x is the complement in any
   wider width (ones above), and `~b` of a promoted narrow b is the int's 32 bits,
   zero-extended (the convention of SL001: the int is not meant to be negative),
@@ -401,9 +402,9 @@ def walk(node: Node):
 SITE_RULES = ("SL001", "SL002", "SL003", "SL004", "SL006")
 
 
-def site_rule(node: Node, in_and: bool = False) -> str | None:
+def site_rule(node: Node, in_and: bool = False, whole: bool = False) -> str | None:
     """The rule whose kind of difference this node can cause, if any (in_and: the
-    node is an operand of '&')."""
+    node is an operand of '&'; whole: see ideal_fn, a `signed char` there is a number)."""
     t = node.type
     if isinstance(node, Shift) and node.op == "<<":
         if t == INT and node.a.mask << node.count > INT_MAX:
@@ -412,7 +413,7 @@ def site_rule(node: Node, in_and: bool = False) -> str | None:
             return "SL004"
     if isinstance(node, Bin) and node.op == "*" and t == INT and node.a.mask * node.b.mask > INT_MAX:
         return "SL002"
-    if isinstance(node, Var) and node.slot.is_char:
+    if isinstance(node, Var) and node.slot.is_char and not (whole and node.type == SCHAR):
         return "SL003"
     if isinstance(node, Unary) and node.op == "~" and (not in_and if node.narrow else t.bits == 32):
         return "SL006"
@@ -423,14 +424,19 @@ def _and_operands(node: Node) -> bool:
     return isinstance(node, Bin) and node.op == "&"
 
 
-def site_rules(node: Node, in_and: bool = False) -> set[str]:
-    out = {r} if (r := site_rule(node, in_and)) else set()
+def _whole_kids(node: Node, whole: bool) -> bool:
+    """Do node's operands still reach the sink as whole values (ideal_fn's `whole`)?"""
+    return whole and isinstance(node, (Cast, Cond))
+
+
+def site_rules(node: Node, in_and: bool = False, whole: bool = False) -> set[str]:
+    out = {r} if (r := site_rule(node, in_and, whole)) else set()
     for k in node.kids:
-        out |= site_rules(k, _and_operands(node))
+        out |= site_rules(k, _and_operands(node), _whole_kids(node, whole))
     return out
 
 
-def fixed(node: Node, rules, in_and: bool = False) -> Node:
+def fixed(node: Node, rules, in_and: bool = False, whole: bool = False) -> Node:
     """The tree with the fixes of `rules` applied at their sites.
 
     SL003 reads the char as an unsigned char (`(unsigned char)c`, a non-negative int:
@@ -442,8 +448,8 @@ def fixed(node: Node, rules, in_and: bool = False) -> Node:
     operand, the sink: reduced modulo the width). A C fix would change types
     (`(uint64_t)b << 24` widens everything it is combined with, which can add or
     remove sign extensions of other sites); a lax site changes nothing but itself."""
-    rule = site_rule(node, in_and)
-    kids = tuple(fixed(k, rules, _and_operands(node)) for k in node.kids)
+    rule = site_rule(node, in_and, whole)
+    kids = tuple(fixed(k, rules, _and_operands(node), _whole_kids(node, whole)) for k in node.kids)
     new = node.with_kids(kids) if kids else node
     if rule in rules:
         if rule == "SL003":
@@ -575,9 +581,15 @@ def slots_of(node: Node) -> list[Slot]:
 # -- evaluation: compiled to closures, as the witness search calls them often ---
 
 
-def ideal_fn(node: Node, in_and: bool = False):
+def ideal_fn(node: Node, in_and: bool = False, whole: bool = False):
+    """whole: node is the value the sink takes, through casts and ?: only. A
+    `signed char` there is a signed number (its declared type says so): its ideal
+    value is its value. Under any other operator it is a byte."""
     if isinstance(node, Var):
         key = node.slot.key
+        if whole and node.type == SCHAR:
+            wrap = node.type.wrap
+            return lambda env: wrap(env[key])
         return lambda env: env[key]
     if isinstance(node, Lit):
         value = node.value
@@ -602,10 +614,10 @@ def ideal_fn(node: Node, in_and: bool = False):
             return lambda env: fa(env) * fb(env)
         return lambda env: fa(env) + fb(env)
     if isinstance(node, Cast):
-        fa, m = ideal_fn(node.a), node.type.umask
+        fa, m = ideal_fn(node.a, whole=whole), node.type.umask
         return lambda env: fa(env) & m
     if isinstance(node, Cond):
-        fa, fb, key = ideal_fn(node.a), ideal_fn(node.b), node.cond.key
+        fa, fb, key = ideal_fn(node.a, whole=whole), ideal_fn(node.b, whole=whole), node.cond.key
         return lambda env: fa(env) if env[key] else fb(env)
     if isinstance(node, Unary):
         fa = ideal_fn(node.a)
@@ -791,7 +803,12 @@ class Function:
     @property
     def rules(self) -> set[str]:
         """The rules whose kind of difference this function can show (from its sites)."""
-        return site_rules(self.expr, self.in_and)
+        return site_rules(self.expr, self.in_and, self.whole)
+
+    @property
+    def whole(self) -> bool:
+        """Does the sink take the expression's value as a whole (not `r op= e`)?"""
+        return self.sink.kind != "compound"
 
     def with_expr(self, expr: Node, sink: Sink | None = None) -> Function:
         return replace(self, expr=expr, sink=sink or self.sink, vectors=[])
@@ -799,7 +816,8 @@ class Function:
     def evaluators(self):
         """(ideal, c, zext, ub): each maps an input vector to the printed 64-bit result."""
         ub: set = set()
-        fi, fc, fz = ideal_fn(self.expr, self.in_and), c_fn(self.expr, False, ub), c_fn(self.expr, True, set())
+        fi = ideal_fn(self.expr, self.in_and, self.whole)
+        fc, fz = c_fn(self.expr, False, ub), c_fn(self.expr, True, set())
         et, sink = self.expr.type, self.sink
 
         def ideal(env):
@@ -815,7 +833,7 @@ class Function:
 
     def fixed_evaluator(self, rules):
         """The printed result with the fixes of `rules` applied."""
-        expr = fixed(self.expr, frozenset(rules), self.in_and)
+        expr = fixed(self.expr, frozenset(rules), self.in_and, self.whole)
         f, et, sink = c_fn(expr), expr.type, self.sink
         return lambda env: sink.c(et, f(env)) & MASK64
 

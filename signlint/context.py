@@ -61,6 +61,11 @@ class FunctionRanges:
     def roots(self) -> list[Expr]:
         return self._roots
 
+    @property
+    def escaped(self) -> set[int]:
+        """Variables whose address is taken: nothing is assumed about them."""
+        return self._escaped
+
     def facts_at(self, root: Expr) -> Facts:
         return self._at[id(root)][1]
 
@@ -538,6 +543,8 @@ class Surroundings:
     def __init__(self, tu) -> None:
         self._tu = tu
         self._functions: dict[int, tuple[object, dict[int, Expr], FunctionRanges | None]] = {}
+        self._byte_uses: dict[int, object] = {}
+        self._bodies: dict[int, object] = {}  # the statements FunctionRanges read: the same objects
 
     def refine(self, scope, root: Expr) -> tuple[Expr, Facts, dict[int, Facts]] | None:
         """The root as read with its function's statements, the facts that hold
@@ -566,11 +573,22 @@ class Surroundings:
                 out.append((root, facts, ranges.scoped_at(root)))
         return out
 
+    def byte_uses(self, scope):
+        """The uses of the function's variables (byte_uses.ByteUses), built once."""
+        from .byte_uses import ByteUses  # it reads FunctionRanges: imported late
+
+        key = self._tu.scope_key(scope)
+        if key not in self._byte_uses:
+            _, _, ranges = self._function(scope)
+            body = self._bodies.get(key)
+            self._byte_uses[key] = ByteUses(body, ranges) if body is not None and ranges is not None else None
+        return self._byte_uses[key]
+
     def _function(self, scope) -> tuple[object, dict[int, Expr], FunctionRanges | None]:
         key = self._tu.scope_key(scope)
         entry = self._functions.get(key)
         if entry is None:
-            body = self._tu.statements(scope)
+            body = self._bodies[key] = self._tu.statements(scope)
             ranges = FunctionRanges(body) if body is not None else None
             roots = {self._tu.root_key(e): e for e in ranges.roots()} if ranges is not None else {}
             entry = self._functions[key] = (scope, roots, ranges)  # the scope is kept: its key stays unique

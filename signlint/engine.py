@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from . import compdb
+from .byte_uses import drop_harmless_chars, has_char_uses
 from .checks import RULES
 from .context import Surroundings
 from .explain import line_report, ranges_used
@@ -411,10 +412,15 @@ def _analyse_root(root, rules, source: Source, helpers: Summaries, surroundings:
     found = [f for rule in rules for f in rule.check(analysis.widenings, analysis, source, root.function)]
     if found or looked_at or analysis.unsure or analysis.widens_unbounded_shift():
         refined = surroundings.refine(root.scope, expr)
-        if refined is not None and (refined[1] or refined[2]):
+        chars = has_char_uses(analysis)  # judged on the function's own tree: read it again
+        if refined is not None and (refined[1] or refined[2] or chars):
             expr, facts, scoped = refined
             analysis = ValueAnalysis(facts, helpers=helpers, scoped=scoped)
             analysis.run(expr)
+            if chars and has_char_uses(analysis):
+                uses = surroundings.byte_uses(root.scope)
+                if uses is not None:
+                    drop_harmless_chars(analysis, uses)
             found = [f for rule in rules for f in rule.check(analysis.widenings, analysis, source, root.function)]
     return expr, analysis, found
 

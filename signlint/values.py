@@ -602,6 +602,11 @@ class ValueAnalysis:
     def _conditional(self, t: CType, kids: list[Value]) -> Value:
         if len(kids) == 3:
             self._commit(kids[0])
+            cond = kids[0]
+            if cond.lo is not None and cond.lo == cond.hi:
+                # A constant condition (`(nb) >= 32 ? (value) : mask & (value)` in a macro
+                # given nb = 4): only the branch taken gives the value.
+                return kids[1] if cond.lo else kids[2]
         x, y = kids[-2], kids[-1]
         pending = x.pending | y.pending
         if not t.is_integer or x.lo is None or y.lo is None:

@@ -16,7 +16,8 @@ ALL = {"SL001", "SL002", "SL003", "SL004", "SL005", "SL006"}
     ("int f(char c) { return c >= 0x80; }", "SL003"),
     ("u16 f(const char *p) { return p[0] | 0x100; }", "SL003"),
     ("int f(const char *hex, char c) { return hex[c >> 4]; }", "SL003"),
-    ("u32 f(signed char c) { return c; }", "SL003"),
+    ("u32 f(signed char c) { return c << 8; }", "SL003"),           # a signed char used as a byte
+    ("u32 f(char c) { return c; }", "SL003"),
     ("int f(const int *table, char c) { return table[c]; }", "SL003"),
     ("void f(u32 *sum, const char *p) { *sum += p[0]; }", "SL003"),
     ("u64 f(u32 pfn) { return pfn << 12; }", "SL004"),
@@ -54,6 +55,10 @@ def test_flagged(lint, code, rule):
     "int f(const int *t, signed char d) { return t[d]; }",         # a signed char index is a number
     "int f(const int *t, signed char c) { return t[c + 128]; }",   # -128..127 onto 0..255
     "u64 f(u64 pos, s8 delta) { return pos + delta; }",            # signed arithmetic
+    "u32 f(signed char c) { return c; }",                           # a declared signed number, converted
+    "u32 f(s8 len) { u32 need = 4 + len; return need; }",
+    "unsigned int f(const char *s) { unsigned int c = *s; return c >= '0' && c <= '9'; }",  # ASCII tests only
+    "u32 f(u32 w, char n) { return (w >> n) & ((1u << n) - 1); }",  # a char shift count is a number
     "void f(u64 *x, u16 bits) { *x &= ~bits; }",
     "static int area(u16 w, u16 h) { return w * h; } u64 f(u8 w) { return area(w, w); }",  # the call's ranges
     "static int area(u16 w, u16 h) { return w * h; } u32 f(u16 w, u16 h) { return area(w, h); }",

@@ -132,7 +132,10 @@ KNOWN_RULES = [
     (Bin("&", q, Unary("~", b)), ret(U64), {"q0": MASK64, "b0": 0xF}, MASK64 - 0xF, MASK64 - 0xF, set()),  # a mask
     (Unary("~", h), Sink("compound", U64, "&=", MASK64), {"h0": 0xF}, MASK64 - 0xF, MASK64 - 0xF, set()),
     (Bin("|", ch, Lit(0x1200)), ret(U32), {"ch0": 0xF0}, 0xFFFFFFF0, 0x12F0, {"SL003"}),
-    (Cast(U64, sc), ret(U64), {"sc0": 0x80}, 0xFFFFFFFFFFFFFF80, 0x80, {"SL003"}),
+    # a `signed char` taken whole is a signed number (issue 15); used as a byte it is a byte
+    (Cast(U64, sc), ret(U64), {"sc0": 0x80}, 0xFFFFFFFFFFFFFF80, 0xFFFFFFFFFFFFFF80, set()),
+    (Bin("|", sc, Lit(0x1200)), ret(U32), {"sc0": 0x80}, 0xFFFFFF80, 0x1280, {"SL003"}),
+    (Cast(U64, sc), Sink("compound", U64, "|=", 0x100), {"sc0": 0x80}, 0xFFFFFFFFFFFFFF80, 0x180, {"SL003"}),
     (cb, Sink("compare", U64, k=0x80), {"cb[2]": 0x80}, 0, 1, {"SL003"}),
     (Bin("&", cb, Lit(0xFF)), ret(U64), {"cb[2]": 0x80}, 0x80, 0x80, set()),  # the right way
     (Cast(U64, Shift("<<", w, 8)), ret(U64), {"w0": 0x01000001}, 0x100, 0x100000100, {"SL004"}),

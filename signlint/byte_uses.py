@@ -1,0 +1,208 @@
+"""When a char read as negative cannot go wrong: SL003's evidence, function-wide.
+
+SL003 reports a `char` byte used as an unsigned byte. These shapes of real code
+look like that and are not (lib/kstrtox.c, lib/decompress_bunzip2.c):
+
+- A byte stored in an unsigned variable that is only tested against ASCII:
+  `unsigned int c = *s;` followed by `'0' <= c && c <= '9'`, `c - '0'` under that
+  test, `lc = c | 0x20` tested the same way. A byte >= 0x80 becomes 0xffffff80..
+  instead of 0x80.., but both are above 0x7f: every such test gives the same
+  answer, so the wrong value changes nothing.
+- A `char` that is a number, not a byte: a parameter used as a shift count
+  (`1 << bits_wanted`). A count >= 0x80 is undefined anyway; converting it to an
+  unsigned type is arithmetic on a small number.
+
+- A `signed char` converted to an unsigned type as a whole value (stored,
+  returned, compared): a declared signed number (issue 15's `int8_t weight[]`).
+
+Each answer is evidence visible in the function: the uses of one variable, or
+where one value goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .context import FunctionRanges
+from .ir import Expr, Kind, Stmt
+from .values import ValueAnalysis, is_char_promotion
+
+ASCII_MAX = 0x7F
+_COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
+_DEPTH = 3  # `lc = c | 0x20` chains followed this far
+
+
+class ByteUses:
+    """The reads of each local variable of one function, with where they sit."""
+
+    def __init__(self, body: Stmt, ranges: FunctionRanges) -> None:
+        self._ranges = ranges
+        self._parent: dict[int, Expr] = {}
+        self._root: dict[int, Expr] = {}
+        self._reads: dict[int, list[Expr]] = {}
+        self._initialised: dict[int, int] = {}  # id(initialiser) -> variable
+        self._decl_types: dict[int, object] = {}
+        for root in ranges.roots():
+            work = [root]
+            while work:
+                e = work.pop()
+                self._root[id(e)] = root
+                for child in e.children:
+                    self._parent[id(child)] = e
+                    work.append(child)
+                if e.kind is Kind.DECL_REF and e.decl is not None:
+                    self._reads.setdefault(e.decl, []).append(e)
+        self._collect_decls(body)
+
+    def _collect_decls(self, s: Stmt) -> None:
+        for var, init in s.decls:
+            if init is not None:
+                self._initialised[id(init)] = var
+        if s.init is not None:
+            self._collect_decls(s.init)
+        for child in s.body:
+            self._collect_decls(child)
+
+    # -- the questions SL003 asks ---------------------------------------------
+
+    def only_ascii_tests(self, use: Expr) -> bool:
+        """Is `use` (a byte converted to an unsigned type) stored in a variable
+        whose every read cannot tell 0x80.. from 0xffffff80..?"""
+        if use.kind is not Kind.CAST or use.type.signed or not use.type.is_integer:
+            return False
+        var = self.stored_variable(use)
+        return var is not None and self._tested_as_ascii(var, _DEPTH)
+
+    def signed_number_converted(self, byte: Expr, use: Expr) -> bool:
+        """A `signed char` (`s8`, `int8_t`) converted to an unsigned type where it is
+        stored, returned, passed or compared, alone or after arithmetic (`u32 need =
+        cookie.len`, `len = BASE + foc->len`, `num = get_arg(signed char)` for %hhd):
+        its declared type says it is a signed number, not a byte read wrongly. As an
+        operand of a byte operation (`w << 8 | sc`, added to assembled bytes) it is
+        still a byte."""
+        if byte.type.is_plain_char or not byte.type.signed or use.kind is not Kind.CAST:
+            return False
+        parent = self._parent.get(id(use))
+        while parent is not None and parent.kind in (Kind.PAREN, Kind.CAST, Kind.CONDITIONAL):
+            parent = self._parent.get(id(parent))  # `(u32)(u64)sc` and `c ? sc : b` are still that value
+        return parent is None or parent.kind not in (Kind.BINARY, Kind.COMPOUND_ASSIGN) or parent.op in (
+            "=", *_COMPARISONS)
+
+    def used_as_number(self, byte: Expr) -> bool:
+        """Is the char variable `byte` reads also used as a shift count?"""
+        var = _variable(byte)
+        if var is None or var in self._ranges.escaped:
+            return False
+        for read in self._reads.get(var, []):
+            at, parent = self._climb(read)
+            if parent is None or not parent.children or parent.children[-1] is not at:
+                continue
+            if parent.op in ("<<", ">>", "<<=", ">>=") and len(parent.children) == 2:
+                return True
+        return False
+
+    # -- helpers ----------------------------------------------------------------
+
+    def stored_variable(self, e: Expr) -> int | None:
+        """The local variable e's value is stored in: `T v = e;` or `v = e`."""
+        at = e
+        parent = self._parent.get(id(at))
+        while parent is not None and parent.kind is Kind.PAREN:
+            at, parent = parent, self._parent.get(id(parent))
+        if id(at) in self._initialised:
+            var = self._initialised[id(at)]
+        elif parent is not None and parent.kind is Kind.BINARY and parent.op == "=" and parent.children[-1] is at:
+            var = _variable(parent.children[0])
+        else:
+            return None
+        return None if var is None or var in self._ranges.escaped else var
+
+    def _tested_as_ascii(self, var: int, depth: int) -> bool:
+        reads = self._reads.get(var, [])
+        if not reads or var in self._ranges.escaped:
+            return False
+        for read in reads:
+            if self._is_target(read):
+                continue  # written, not read: `c = *s` itself
+            if read.type.signed or not read.type.is_integer:
+                return False  # -128 and 128 do differ in `c >= '0'`
+            if not self._ascii_read(read, var, depth):
+                return False
+        return True
+
+    def _ascii_read(self, read: Expr, var: int, depth: int) -> bool:
+        if self._bounded_here(read, var):
+            return True  # under `'0' <= c && c <= '9'`: no byte >= 0x80 gets here
+        at, parent = self._climb(read)
+        if parent is None or parent.kind is not Kind.BINARY or len(parent.children) != 2:
+            return False
+        other = parent.children[1] if parent.children[0] is at else parent.children[0]
+        k = _constant(other)
+        if k is None or not 0 <= k <= ASCII_MAX:
+            return False
+        if parent.op in _COMPARISONS or parent.op == "&":
+            return True  # both values above k; `& k` keeps the same low bits
+        if parent.op in ("|", "^") and depth > 0:
+            stored = self.stored_variable(parent) or self.stored_variable(self._climb(parent)[0])
+            return stored is not None and stored != var and self._tested_as_ascii(stored, depth - 1)
+        return False
+
+    def _bounded_here(self, read: Expr, var: int) -> bool:
+        root = self._root.get(id(read))
+        if root is None:
+            return False
+        scoped = self._ranges.scoped_at(root)
+        node: Expr | None = read
+        facts = None
+        while node is not None and facts is None:
+            facts = scoped.get(id(node))
+            node = self._parent.get(id(node)) if node is not root else None
+        fact = (facts if facts is not None else self._ranges.facts_at(root)).get(var)
+        return fact is not None and 0 <= fact.lo <= fact.hi <= ASCII_MAX
+
+    def _climb(self, e: Expr) -> tuple[Expr, Expr | None]:
+        """Up through parentheses and implicit conversions: (the outermost, its parent)."""
+        at = e
+        parent = self._parent.get(id(at))
+        while parent is not None and (parent.kind is Kind.PAREN or parent.kind is Kind.CAST and not parent.explicit):
+            at, parent = parent, self._parent.get(id(parent))
+        return at, parent
+
+    def _is_target(self, read: Expr) -> bool:
+        at, parent = self._climb(read)
+        return (parent is not None and parent.kind in (Kind.BINARY, Kind.COMPOUND_ASSIGN)
+                and parent.op == "=" and parent.children[0] is at)
+
+
+def drop_harmless_chars(analysis: ValueAnalysis, uses: ByteUses) -> None:
+    """Take out of analysis the char uses (and char widenings) that cannot go wrong."""
+    def harmless(promotion: Expr, use: Expr) -> bool:
+        byte = promotion.children[-1] if is_char_promotion(promotion) else promotion
+        return uses.used_as_number(byte) or uses.only_ascii_tests(use) or uses.signed_number_converted(byte, use)
+
+    analysis.char_uses = [(p, u) for p, u in analysis.char_uses if not harmless(p, u)]
+    kept = []
+    for w in analysis.widenings:
+        if w.kind == "char":
+            origins = frozenset(o for o in w.origins if not harmless(o, w.sink))
+            if not origins:
+                continue
+            w = replace(w, origins=origins) if origins != w.origins else w
+        kept.append(w)
+    analysis.widenings = kept
+
+
+def has_char_uses(analysis: ValueAnalysis) -> bool:
+    return bool(analysis.char_uses) or any(w.kind == "char" for w in analysis.widenings)
+
+
+def _variable(e: Expr) -> int | None:
+    while e.children and e.kind in (Kind.PAREN, Kind.CAST):
+        e = e.children[-1]
+    return e.decl if e.kind is Kind.DECL_REF else None
+
+
+def _constant(e: Expr) -> int | None:
+    while e.value is None and e.kind in (Kind.PAREN, Kind.CAST) and e.children:
+        e = e.children[-1]
+    return e.value
