@@ -13,7 +13,8 @@ look like that and are not (lib/kstrtox.c, lib/decompress_bunzip2.c):
   unsigned type is arithmetic on a small number.
 
 - A `signed char` converted to an unsigned type as a whole value (stored,
-  returned, compared): a declared signed number (issue 15's `int8_t weight[]`).
+  returned, compared), or multiplied on its way (`weight[i] * delta[i]`): a
+  declared signed number (issue 15's `int8_t weight[]`).
 
 Each answer is evidence visible in the function: the uses of one variable, or
 where one value goes.
@@ -87,6 +88,22 @@ class ByteUses:
             parent = self._parent.get(id(parent))  # `(u32)(u64)sc` and `c ? sc : b` are still that value
         return parent is None or parent.kind not in (Kind.BINARY, Kind.COMPOUND_ASSIGN) or parent.op in (
             "=", *_COMPARISONS)
+
+    def signed_number_in_product(self, byte: Expr, promotion: Expr, use: Expr) -> bool:
+        """A `signed char` multiplied or divided on its way to the use (`weight[i] *
+        delta[i]`, libarchive's rar audio filter): a product of a signed number is a
+        number; no byte use applies to that very value."""
+        if byte.type.is_plain_char or not byte.type.signed:
+            return False
+        node, steps = promotion, 0
+        while node is not use and steps < 64:
+            parent = self._parent.get(id(node))
+            if parent is None:
+                return False
+            if parent.kind is Kind.BINARY and parent.op in ("*", "/", "%"):
+                return True
+            node, steps = parent, steps + 1
+        return False
 
     def used_as_number(self, byte: Expr) -> bool:
         """Is the char variable `byte` reads also used as a shift count?"""
@@ -178,7 +195,8 @@ def drop_harmless_chars(analysis: ValueAnalysis, uses: ByteUses) -> None:
     """Take out of analysis the char uses (and char widenings) that cannot go wrong."""
     def harmless(promotion: Expr, use: Expr) -> bool:
         byte = promotion.children[-1] if is_char_promotion(promotion) else promotion
-        return uses.used_as_number(byte) or uses.only_ascii_tests(use) or uses.signed_number_converted(byte, use)
+        return (uses.used_as_number(byte) or uses.only_ascii_tests(use) or uses.signed_number_converted(byte, use)
+                or uses.signed_number_in_product(byte, promotion, use))
 
     analysis.char_uses = [(p, u) for p, u in analysis.char_uses if not harmless(p, u)]
     kept = []

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .ir import CType, Expr, Kind, Stmt, StmtKind
-from .values import ValueAnalysis
+from .values import MEMORY, ValueAnalysis, lvalue_key, lvalue_reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,17 @@ class Fact:
     taint: frozenset = frozenset()
 
 
-Facts = dict[int, Fact]  # variable identity (Expr.decl) -> Fact
+@dataclass(frozen=True, slots=True)
+class Predicate:
+    """A helper whose body is one `return` of a condition on its parameters
+    (`static int warc_isdigit(int c) { return c >= '0' && c <= '9'; }`)."""
+
+    name: str
+    parameters: tuple  # each parameter's identity (Expr.decl), None if not an integer
+    condition: Expr
+
+
+Facts = dict[int, Fact]  # variable identity (Expr.decl), or a `*p`/`p[i]` (values.lvalue_key) -> Fact
 
 _NEGATED = {"<": ">=", ">=": "<", ">": "<=", "<=": ">", "==": "!=", "!=": "=="}
 _MIRRORED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
@@ -48,8 +58,10 @@ _EXITS = (StmtKind.RETURN, StmtKind.BREAK, StmtKind.CONTINUE, StmtKind.GOTO)
 class FunctionRanges:
     """The facts that hold at each root expression of one function body."""
 
-    def __init__(self, body: Stmt, given: Facts | None = None) -> None:
-        """given: what is known on entry (a helper's parameters, from a call)."""
+    def __init__(self, body: Stmt, given: Facts | None = None, predicate=None) -> None:
+        """given: what is known on entry (a helper's parameters, from a call).
+        predicate: call -> Predicate | None, for `if (!is_digit(buf[0]))`."""
+        self._predicate = predicate
         self._at: dict[int, tuple[Expr, Facts]] = {}  # id(root) -> (root, facts before it)
         self._scoped: dict[int, dict[int, Facts]] = {}  # id(root) -> facts inside its branches
         self._roots: list[Expr] = []
@@ -155,8 +167,9 @@ class FunctionRanges:
         """Record the facts before each root; what it assigns is unknown after it
         (and within it: `x = x << 1` must not use a fact about the old x)."""
         for e in exprs:
-            changed = _assigned_in(e)
-            self._at[id(e)] = (e, _without(facts, changed) if changed else facts)
+            changed = self._changes(e)
+            within = _changed_while_read(e)
+            self._at[id(e)] = (e, _without(facts, within) if within else facts)
             self._roots.append(e)
             before, facts = facts, _without(facts, changed)
             assigned = _strip(e)
@@ -288,8 +301,19 @@ class FunctionRanges:
     def _condition(self, cond: Expr, truth: bool, why: str) -> Facts:
         """What `cond` being truth says about variables (not about one it changes
         itself: after `x++ > 7` is false, x is at most 8)."""
-        changed = _assigned_in(cond)
+        changed = self._changes(cond)
         return _without(self._test(cond, truth, why), changed) if changed else self._test(cond, truth, why)
+
+    def _changes(self, e: Expr) -> set[int]:
+        """_assigned_in(e), where a call to a predicate helper writes nothing."""
+        out = _assigned_in(e, calls=False)
+        work = [e]
+        while work and MEMORY not in out:
+            x = work.pop()
+            work.extend(x.children)
+            if x.kind is Kind.CALL and (self._predicate is None or self._predicate(x) is None):
+                out.add(MEMORY)
+        return out
 
     def _test(self, cond: Expr, truth: bool, why: str) -> Facts:
         e = _strip(cond)
@@ -310,7 +334,24 @@ class FunctionRanges:
                     return self._test(subject, truth == (op == "!="), why)
                 return self._compare(subject, op if truth else _NEGATED[op], k, why)
             return {}
+        if e.kind is Kind.CALL and self._predicate is not None:
+            return self._called_test(e, truth, why)
         return self._nonzero(e, truth, why)
+
+    def _called_test(self, call: Expr, truth: bool, why: str) -> Facts:
+        """`warc_isdigit(buf[0])` true: what the helper's one return condition says
+        about its parameter, said of the argument."""
+        found = self._predicate(call)
+        if found is None:
+            return {}
+        inner = self._test(found.condition, truth, f"{found.name}() in the {why}")
+        out: Facts = {}
+        for param, arg in zip(found.parameters, call.children[1:], strict=False):
+            fact = inner.get(param) if param is not None else None
+            view = _view(arg) if fact is not None else None
+            if view is not None:
+                out = _meet(out, self._fact(view[0], view[1], fact.lo, fact.hi, fact.why))
+        return out
 
     def _compare(self, subject: Expr, op: str, k: int, why: str) -> Facts:
         found = _view(subject)
@@ -367,7 +408,8 @@ class FunctionRanges:
         to), lies in lo..hi. A signed variable seen as unsigned is only known when
         lo..hi excludes what its negative values turn into."""
         t = var.type
-        if var.decl in self._escaped or lo > hi:
+        key = var.decl if var.kind is Kind.DECL_REF else lvalue_key(var)
+        if key is None or key in self._escaped or lo > hi:
             return {}
         if t.signed and not domain.signed:
             if hi > t.max:
@@ -376,7 +418,7 @@ class FunctionRanges:
         lo, hi = max(lo, t.min), min(hi, t.max)
         if (lo, hi) == (t.min, t.max) or lo > hi:
             return {}
-        return {var.decl: Fact(lo, hi, why)}
+        return {key: Fact(lo, hi, why)}
 
 
 def _labels(s: Stmt) -> tuple[list[Stmt], Stmt]:
@@ -418,6 +460,8 @@ def _view(e: Expr) -> tuple[Expr, CType] | None:
             domain = e.type
             e = _strip(e.children[-1])
     var = _variable(e)
+    if var is None and e.type.is_integer and lvalue_key(e) is not None:
+        var = e  # `*p < '0'`, `p[i] > '9'`: known until memory or p (or i) changes
     return (var, domain) if var is not None and domain.is_integer else None
 
 
@@ -469,9 +513,19 @@ def _join(a: Facts, b: Facts) -> Facts:
 
 
 def _without(facts: Facts, variables) -> Facts:
-    if not variables or not any(v in facts for v in variables):
+    """facts without those about `variables` (MEMORY among them: without every fact
+    about a value read through a pointer), nor about `*p`, `p[i]` when p or i changed."""
+    if not variables or not facts:
         return facts
-    return {v: f for v, f in facts.items() if v not in variables}
+
+    def gone(key: int) -> bool:
+        if key in variables:
+            return True
+        return key < MEMORY and (MEMORY in variables or not lvalue_reads(key).isdisjoint(variables))
+
+    if not any(gone(k) for k in facts):
+        return facts
+    return {v: f for v, f in facts.items() if not gone(v)}
 
 
 def _exprs_of(s: Stmt):
@@ -488,6 +542,9 @@ def _exprs_of(s: Stmt):
 def _assigned(s: Stmt) -> set[int]:
     """Variables a statement may change (declared in it, assigned, incremented)."""
     out = {var for var, _ in s.decls}
+    for _, init in s.decls:
+        if init is not None:
+            out |= _assigned_in(init)
     if s.init is not None:
         out |= _assigned(s.init)
     for e in s.exprs:
@@ -497,21 +554,38 @@ def _assigned(s: Stmt) -> set[int]:
     return out
 
 
-def _assigned_in(root: Expr) -> set[int]:
+def _assigned_in(root: Expr, calls: bool = True) -> set[int]:
+    """Variables root may change; MEMORY among them when it may write memory
+    (a store that is not to a variable, or, unless calls is False, a call)."""
     out: set[int] = set()
     work = [root]
     while work:
         e = work.pop()
         work.extend(e.children)
+        if calls and e.kind is Kind.CALL:
+            out.add(MEMORY)
         target = None
         if e.kind in (Kind.BINARY, Kind.COMPOUND_ASSIGN) and e.op.endswith("=") and e.op not in (
                 "==", "!=", "<=", ">=") or e.kind is Kind.UNARY and e.op in ("++", "--", "post++", "post--"):
             target = e.children[0]
         if target is not None:
             var = _variable_any(target)
-            if var is not None:
-                out.add(var)
+            out.add(var if var is not None else MEMORY)
     return out
+
+
+def _changed_while_read(root: Expr) -> set[int]:
+    """What root may change before it has read its operands: not what its calls do
+    (arguments are read first: `f(*p - '0')` under a guard on *p), nor its own
+    final store (`*out = *p - '0'`, `*pn += *p - '0'`)."""
+    top = _strip(root)
+    if top.kind in (Kind.BINARY, Kind.COMPOUND_ASSIGN) and top.op.endswith("=") \
+            and top.op not in ("==", "!=", "<=", ">=") and _variable_any(top.children[0]) is None:
+        out: set[int] = set()
+        for child in top.children:
+            out |= _assigned_in(child, calls=False)
+        return out
+    return _assigned_in(root, calls=False)
 
 
 def _variable_any(e: Expr) -> int | None:
@@ -544,7 +618,8 @@ class Surroundings:
         self._tu = tu
         self._functions: dict[int, tuple[object, dict[int, Expr], FunctionRanges | None]] = {}
         self._byte_uses: dict[int, object] = {}
-        self._bodies: dict[int, object] = {}  # the statements FunctionRanges read: the same objects
+        self._bodies: dict[int, object] = {}
+        self._predicates: dict[int, Predicate | None] = {}  # the statements FunctionRanges read: the same objects
 
     def refine(self, scope, root: Expr) -> tuple[Expr, Facts, dict[int, Facts]] | None:
         """The root as read with its function's statements, the facts that hold
@@ -573,6 +648,22 @@ class Surroundings:
                 out.append((root, facts, ranges.scoped_at(root)))
         return out
 
+    def _predicate_of(self, call: Expr) -> Predicate | None:
+        found = self._tu.callee(call)
+        if found is None:
+            return None
+        scope, name = found
+        key = self._tu.scope_key(scope)
+        if key not in self._predicates:
+            self._predicates[key] = None  # a recursive helper is no predicate
+            body = self._tu.statements(scope)
+            stmts = body.body if body is not None and body.kind is StmtKind.COMPOUND else []
+            if len(stmts) == 1 and stmts[0].kind is StmtKind.RETURN and stmts[0].exprs \
+                    and not _assigned_in(stmts[0].exprs[0]):
+                params = tuple(p[0] if p else None for p in self._tu.parameters(scope))
+                self._predicates[key] = Predicate(name, params, stmts[0].exprs[0])
+        return self._predicates[key]
+
     def byte_uses(self, scope):
         """The uses of the function's variables (byte_uses.ByteUses), built once."""
         from .byte_uses import ByteUses  # it reads FunctionRanges: imported late
@@ -589,7 +680,7 @@ class Surroundings:
         entry = self._functions.get(key)
         if entry is None:
             body = self._bodies[key] = self._tu.statements(scope)
-            ranges = FunctionRanges(body) if body is not None else None
+            ranges = FunctionRanges(body, predicate=self._predicate_of) if body is not None else None
             roots = {self._tu.root_key(e): e for e in ranges.roots()} if ranges is not None else {}
             entry = self._functions[key] = (scope, roots, ranges)  # the scope is kept: its key stays unique
         return entry

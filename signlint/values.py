@@ -278,6 +278,11 @@ class ValueAnalysis:
         if kind is Kind.COMPOUND_ASSIGN and len(kids) == 2:
             return self._compound_assign(e, kids[0], kids[1])
         if kind is Kind.UNARY and kids:
+            if e.op == "*" and self.facts:
+                known = self._fact_about(e, lvalue_key(e))
+                if known is not None:
+                    self._commit(*kids)
+                    return known
             return self._unary(e, kids[0])
         if kind is Kind.CONDITIONAL and len(kids) >= 2:
             return self._conditional(t, kids)
@@ -292,20 +297,34 @@ class ValueAnalysis:
         if not t.is_integer:
             return NOTHING
         if kind is Kind.DECL_REF and e.decl in self.facts:
-            fact = self.facts[e.decl]
-            lo, hi = max(t.min, fact.lo), min(t.max, fact.hi)
-            if lo <= hi:
-                self.facts_used[id(e)] = (e, fact)
-                if fact.taint and lo < 0:
-                    self.carried[id(e)] = (e, fact)
-                    return Value(lo, hi, frozenset({e}))
-                return Value(lo, hi)
+            known = self._fact_about(e, e.decl)
+            if known is not None:
+                return known
+        if kind is Kind.SUBSCRIPT and self.facts:
+            known = self._fact_about(e, lvalue_key(e))
+            if known is not None:
+                return known
         if kind is Kind.MEMBER and e.bitfield_width:
             w = e.bitfield_width
             if e.type.signed:
                 return Value(-(1 << (w - 1)), (1 << (w - 1)) - 1)
             return Value(0, (1 << w) - 1)
         return type_range(t)
+
+    def _fact_about(self, e: Expr, key: int | None) -> Value | None:
+        """e's value as a fact (context.Fact) about the variable or lvalue `key` says."""
+        fact = self.facts.get(key) if key is not None else None
+        if fact is None or not e.type.is_integer:
+            return None
+        t = e.type
+        lo, hi = max(t.min, fact.lo), min(t.max, fact.hi)
+        if lo > hi:
+            return None
+        self.facts_used[id(e)] = (e, fact)
+        if fact.taint and lo < 0:
+            self.carried[id(e)] = (e, fact)
+            return Value(lo, hi, frozenset({e}))
+        return Value(lo, hi)
 
     def _cast(self, e: Expr, source: CType, v: Value) -> Value:
         target = e.type
@@ -743,6 +762,52 @@ def _activate(at: Expr, pending: frozenset) -> frozenset:
 def _below(pending: frozenset, bits: int) -> frozenset:
     """The extensions that still show when only the lowest `bits` bits are kept."""
     return frozenset(x for x in pending if x.low < bits)
+
+
+# Facts (context.Fact) are about local variables, keyed by Expr.decl (a positive
+# cursor hash), and about values read through a local pointer: `*p`, `p[i]`, `p[3]`
+# with p and i local, keyed below MEMORY. In a set of changed variables, MEMORY
+# says that memory was written (a store through a pointer, a call): every fact
+# about a pointed-to value ends there.
+MEMORY = -1
+_LVALUE_DEPS: dict[int, frozenset[int]] = {}  # lvalue key -> the variables it reads
+
+
+def lvalue_key(e: Expr) -> int | None:
+    """The identity of `*p`, `p[i]` or `p[K]` (p, i local variables), for facts about
+    the value read there; None for any other expression."""
+    if e.kind is Kind.UNARY and e.op == "*" and e.children:
+        base, index = e.children[0], None
+    elif e.kind is Kind.SUBSCRIPT and len(e.children) == 2:
+        base, index = e.children
+    else:
+        return None
+    base = _through_casts(base)
+    if base.kind is not Kind.DECL_REF or base.decl is None:
+        return None
+    deps = {base.decl}
+    k = 0 if index is None else index.value
+    if k is not None:
+        shape: tuple = (base.decl, "k", k)  # `*p` is `p[0]`
+    else:
+        var = _through_casts(index)
+        if var.kind is not Kind.DECL_REF or var.decl is None:
+            return None
+        shape = (base.decl, "v", var.decl)
+        deps.add(var.decl)
+    key = MEMORY - 1 - (hash(shape) & ((1 << 62) - 1))
+    _LVALUE_DEPS[key] = frozenset(deps)
+    return key
+
+
+def lvalue_reads(key: int) -> frozenset[int]:
+    return _LVALUE_DEPS.get(key, frozenset())
+
+
+def _through_casts(e: Expr) -> Expr:
+    while e.children and e.kind in (Kind.PAREN, Kind.CAST) and not e.explicit:
+        e = e.children[-1]
+    return e
 
 
 def is_char_promotion(e: Expr) -> bool:
