@@ -12,6 +12,9 @@ look like that and are not (lib/kstrtox.c, lib/decompress_bunzip2.c):
   (`1 << bits_wanted`). A count >= 0x80 is undefined anyway; converting it to an
   unsigned type is arithmetic on a small number.
 
+- Rolling XORs of chars only compared with each other (`hsum ^= *hp; ... hsum ==
+  nsum`): the ones above bit 7 of a XOR of sign-extended bytes repeat its bit 7,
+  so equality is the same as with unsigned bytes.
 - A `signed char` converted to an unsigned type as a whole value (stored,
   returned, compared), or multiplied on its way (`weight[i] * delta[i]`): a
   declared signed number (issue 15's `int8_t weight[]`).
@@ -30,6 +33,7 @@ from .values import ValueAnalysis, is_char_promotion
 
 ASCII_MAX = 0x7F
 _COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
+_MIRRORED = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
 _DEPTH = 3  # `lc = c | 0x20` chains followed this far
 
 
@@ -105,6 +109,50 @@ class ByteUses:
             node, steps = parent, steps + 1
         return False
 
+    def xor_compared_only(self, use: Expr) -> bool:
+        """`hsum = *hay; ... hsum ^= *hp; ... if (hsum == nsum)` with nsum built the
+        same way (libarchive's warc.c xmemmem, a rolling XOR): a sign-extended byte
+        is the byte XOR ones above bit 7 when bit 7 is set, so the ones of a XOR of
+        such bytes are bit 7 of the XOR, repeated. Two such XORs are equal exactly
+        when their unsigned-byte XORs are: the comparison cannot go wrong."""
+        if use.kind is not Kind.CAST:
+            return False
+        parent = self._climb(use)[1]
+        if parent is not None and parent.kind is Kind.COMPOUND_ASSIGN and parent.op == "^=":
+            var = _variable(parent.children[0])
+        else:
+            var = self.stored_variable(use)
+        if var is None:
+            return False
+        group, work = {var}, [var]
+        while work:
+            v = work.pop()
+            if v in self._ranges.escaped or not self._reads.get(v):
+                return False
+            for read in self._reads[v]:
+                partner = self._xor_read(read)
+                if partner is None:
+                    return False
+                if partner not in group and partner != -1:
+                    group.add(partner)
+                    work.append(partner)
+        return True
+
+    def _xor_read(self, read: Expr) -> int | None:
+        """For one occurrence of a rolling-XOR variable: -1 when it is written with a
+        char (`v = c`, `v ^= c`), the variable it is compared with (`v == w`), None
+        for any other use."""
+        at, parent = self._climb(read)
+        if parent is None or len(parent.children) != 2:
+            return None
+        left, right = parent.children
+        if left is at and (parent.kind is Kind.COMPOUND_ASSIGN and parent.op == "^="
+                           or parent.kind is Kind.BINARY and parent.op == "="):
+            return -1 if _is_char_conversion(right) else None
+        if parent.kind is Kind.BINARY and parent.op in ("==", "!="):
+            return _variable(right if left is at else left)
+        return None
+
     def used_as_number(self, byte: Expr) -> bool:
         """Is the char variable `byte` reads also used as a shift count?"""
         var = _variable(byte)
@@ -155,10 +203,17 @@ class ByteUses:
             return False
         other = parent.children[1] if parent.children[0] is at else parent.children[0]
         k = _constant(other)
-        if k is None or not 0 <= k <= ASCII_MAX:
+        if k is None or k < 0:
             return False
-        if parent.op in _COMPARISONS or parent.op == "&":
-            return True  # both values above k; `& k` keeps the same low bits
+        if parent.op == "&" and k <= 0xFF:
+            return True  # `c & 0xFC`: the same low bits in both readings
+        op = parent.op if parent.children[0] is at else _MIRRORED.get(parent.op, parent.op)
+        if k == ASCII_MAX + 1 and op in ("<", ">="):
+            return True  # `c < 0x80`: false for both readings of a high byte
+        if k > ASCII_MAX:
+            return False
+        if parent.op in _COMPARISONS:
+            return True  # both readings are above k
         if parent.op in ("|", "^") and depth > 0:
             stored = self.stored_variable(parent) or self.stored_variable(self._climb(parent)[0])
             return stored is not None and stored != var and self._tested_as_ascii(stored, depth - 1)
@@ -196,7 +251,7 @@ def drop_harmless_chars(analysis: ValueAnalysis, uses: ByteUses) -> None:
     def harmless(promotion: Expr, use: Expr) -> bool:
         byte = promotion.children[-1] if is_char_promotion(promotion) else promotion
         return (uses.used_as_number(byte) or uses.only_ascii_tests(use) or uses.signed_number_converted(byte, use)
-                or uses.signed_number_in_product(byte, promotion, use))
+                or uses.signed_number_in_product(byte, promotion, use) or uses.xor_compared_only(use))
 
     analysis.char_uses = [(p, u) for p, u in analysis.char_uses if not harmless(p, u)]
     kept = []
@@ -212,6 +267,16 @@ def drop_harmless_chars(analysis: ValueAnalysis, uses: ByteUses) -> None:
 
 def has_char_uses(analysis: ValueAnalysis) -> bool:
     return bool(analysis.char_uses) or any(w.kind == "char" for w in analysis.widenings)
+
+
+def _is_char_conversion(e: Expr) -> bool:
+    """A char read, converted (implicitly) to the variable's type: `v ^= *p`."""
+    while e.kind is Kind.PAREN and e.children:
+        e = e.children[-1]
+    if e.kind is not Kind.CAST or e.explicit or not e.children:
+        return False
+    source = e.children[-1].type
+    return source.is_integer and source.bits == 8 and (source.signed or source.is_plain_char)
 
 
 def _variable(e: Expr) -> int | None:
