@@ -167,7 +167,7 @@ class FunctionRanges:
         """Record the facts before each root; what it assigns is unknown after it
         (and within it: `x = x << 1` must not use a fact about the old x)."""
         for e in exprs:
-            changed = self._changes(e)
+            changed = self._changes(e, facts)
             within = _changed_while_read(e)
             self._at[id(e)] = (e, _without(facts, within) if within else facts)
             self._roots.append(e)
@@ -301,11 +301,16 @@ class FunctionRanges:
     def _condition(self, cond: Expr, truth: bool, why: str) -> Facts:
         """What `cond` being truth says about variables (not about one it changes
         itself: after `x++ > 7` is false, x is at most 8)."""
-        changed = self._changes(cond)
-        return _without(self._test(cond, truth, why), changed) if changed else self._test(cond, truth, why)
+        facts = self._test(cond, truth, why)
+        changed = self._changes(cond, facts)
+        return _without(facts, changed) if changed else facts
 
-    def _changes(self, e: Expr) -> set[int]:
-        """_assigned_in(e), where a call to a predicate helper writes nothing."""
+    def _changes(self, e: Expr, facts: Facts) -> set[int]:
+        """_assigned_in(e), where a call to a predicate helper writes nothing. (Only
+        facts about `*p`, `p[i]` care whether memory is written: without them,
+        every call counts, and no callee is looked at.)"""
+        if not any(isinstance(k, tuple) for k in facts):
+            return _assigned_in(e)
         out = _assigned_in(e, calls=False)
         work = [e]
         while work and MEMORY not in out:
@@ -334,8 +339,8 @@ class FunctionRanges:
                     return self._test(subject, truth == (op == "!="), why)
                 return self._compare(subject, op if truth else _NEGATED[op], k, why)
             return {}
-        if e.kind is Kind.CALL and self._predicate is not None:
-            return self._called_test(e, truth, why)
+        if e.kind is Kind.CALL and self._predicate is not None and any(_byte_read(a) for a in e.children[1:]):
+            return self._called_test(e, truth, why)  # only bytes are worth a look at the helper
         return self._nonzero(e, truth, why)
 
     def _called_test(self, call: Expr, truth: bool, why: str) -> Facts:
@@ -518,10 +523,10 @@ def _without(facts: Facts, variables) -> Facts:
     if not variables or not facts:
         return facts
 
-    def gone(key: int) -> bool:
+    def gone(key) -> bool:
         if key in variables:
             return True
-        return key < MEMORY and (MEMORY in variables or not lvalue_reads(key).isdisjoint(variables))
+        return isinstance(key, tuple) and (MEMORY in variables or not lvalue_reads(key).isdisjoint(variables))
 
     if not any(gone(k) for k in facts):
         return facts
@@ -572,6 +577,13 @@ def _assigned_in(root: Expr, calls: bool = True) -> set[int]:
             var = _variable_any(target)
             out.add(var if var is not None else MEMORY)
     return out
+
+
+def _byte_read(e: Expr) -> bool:
+    """A char variable, `*p` or `p[i]`, promoted: `is_digit(buf[0])`."""
+    e = _strip(e)
+    return e.type.is_integer and e.type.bits == 8 and (
+        e.kind is Kind.DECL_REF and e.decl is not None or lvalue_key(e) is not None)
 
 
 def _changed_while_read(root: Expr) -> set[int]:
@@ -654,9 +666,11 @@ class Surroundings:
             return None
         scope, name = found
         key = self._tu.scope_key(scope)
+        if key not in self._predicates and not self._tu.in_main_file(scope):
+            self._predicates[key] = None  # a header's inline helpers: many, and rarely tests of a byte
         if key not in self._predicates:
             self._predicates[key] = None  # a recursive helper is no predicate
-            body = self._tu.statements(scope)
+            body = self._tu.statements(scope) if self._tu.is_one_return(scope) else None
             stmts = body.body if body is not None and body.kind is StmtKind.COMPOUND else []
             if len(stmts) == 1 and stmts[0].kind is StmtKind.RETURN and stmts[0].exprs \
                     and not _assigned_in(stmts[0].exprs[0]):

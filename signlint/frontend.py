@@ -174,6 +174,7 @@ _NOT = 9  # CXUnaryOperatorKind of '~'
 _SIZEOF_LIKE = 136  # sizeof / alignof (UnaryExprOrTypeTraitExpr)
 _FIELD_DECL, _ENUM_CONSTANT_DECL, _FUNCTION_DECL, _VAR_DECL = 6, 7, 8, 9
 _COMPOUND_STMT = 202
+_RETURN_STMT = 214
 
 _STATEMENT_KINDS = {
     201: StmtKind.LABEL, 202: StmtKind.COMPOUND, 203: StmtKind.CASE, 204: StmtKind.DEFAULT, 205: StmtKind.IF,
@@ -604,6 +605,19 @@ class TranslationUnit:
     def root_key(self, expr: Expr) -> int:
         """The same number for a root expression however it was reached."""
         return expr.handle.hash
+
+    def in_main_file(self, scope) -> bool:
+        """Is a function defined in the file this TU parses (not in a header)?"""
+        where = scope.location.file
+        return where is not None and os.path.realpath(where.name) == os.path.realpath(self.path)
+
+    def is_one_return(self, scope) -> bool:
+        """Is a function's body a single `return` statement? (Cheap: no Stmt tree.)"""
+        body = next((c for c in self._fast.children(scope) if c._kind_id == _COMPOUND_STMT), None)
+        if body is None:
+            return False
+        kids = self._fast.children(body)
+        return len(kids) == 1 and kids[0]._kind_id == _RETURN_STMT
 
     def statements(self, scope) -> Stmt | None:
         """The body of a function (a Root's scope) as statements, with every local

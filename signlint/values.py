@@ -764,18 +764,19 @@ def _below(pending: frozenset, bits: int) -> frozenset:
     return frozenset(x for x in pending if x.low < bits)
 
 
-# Facts (context.Fact) are about local variables, keyed by Expr.decl (a positive
-# cursor hash), and about values read through a local pointer: `*p`, `p[i]`, `p[3]`
-# with p and i local, keyed below MEMORY. In a set of changed variables, MEMORY
+# Facts (context.Fact) are about local variables, keyed by Expr.decl (a cursor
+# hash), and about values read through a local pointer: `*p`, `p[i]`, `p[3]` with p
+# and i local, keyed by a tuple (lvalue_key). In a set of changed variables, MEMORY
 # says that memory was written (a store through a pointer, a call): every fact
 # about a pointed-to value ends there.
 MEMORY = -1
-_LVALUE_DEPS: dict[int, frozenset[int]] = {}  # lvalue key -> the variables it reads
+LvalueKey = tuple  # (the pointer: a decl or an LvalueKey, 'k' or 'v', a constant index or the index's decl)
 
 
-def lvalue_key(e: Expr) -> int | None:
-    """The identity of `*p`, `p[i]` or `p[K]` (p, i local variables), for facts about
-    the value read there; None for any other expression."""
+def lvalue_key(e: Expr) -> LvalueKey | None:
+    """The identity of `*p`, `p[i]` or `p[K]` (p, i local variables, or p itself such
+    a read: `**pp`), for facts about the value read there; None for any other
+    expression."""
     if e.kind is Kind.UNARY and e.op == "*" and e.children:
         base, index = e.children[0], None
     elif e.kind is Kind.SUBSCRIPT and len(e.children) == 2:
@@ -783,25 +784,26 @@ def lvalue_key(e: Expr) -> int | None:
     else:
         return None
     base = _through_casts(base)
-    if base.kind is not Kind.DECL_REF or base.decl is None:
-        return None
-    deps = {base.decl}
+    if base.kind is Kind.DECL_REF and base.decl is not None:
+        pointer = base.decl
+    else:
+        pointer = lvalue_key(base) if base.kind in (Kind.UNARY, Kind.SUBSCRIPT) else None
+        if pointer is None:
+            return None
     k = 0 if index is None else index.value
     if k is not None:
-        shape: tuple = (base.decl, "k", k)  # `*p` is `p[0]`
-    else:
-        var = _through_casts(index)
-        if var.kind is not Kind.DECL_REF or var.decl is None:
-            return None
-        shape = (base.decl, "v", var.decl)
-        deps.add(var.decl)
-    key = MEMORY - 1 - (hash(shape) & ((1 << 62) - 1))
-    _LVALUE_DEPS[key] = frozenset(deps)
-    return key
+        return (pointer, "k", k)  # `*p` is `p[0]`
+    var = _through_casts(index)
+    if var.kind is not Kind.DECL_REF or var.decl is None:
+        return None
+    return (pointer, "v", var.decl)
 
 
-def lvalue_reads(key: int) -> frozenset[int]:
-    return _LVALUE_DEPS.get(key, frozenset())
+def lvalue_reads(key: LvalueKey) -> frozenset[int]:
+    """The variables an lvalue key reads: its pointers and indexes."""
+    pointer, how, index = key
+    out = lvalue_reads(pointer) if isinstance(pointer, tuple) else frozenset({pointer})
+    return out | {index} if how == "v" else out
 
 
 def _through_casts(e: Expr) -> Expr:
