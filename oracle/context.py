@@ -336,10 +336,15 @@ class ContextFunction(Function):
         return self.expr if v is None else specialise(self.expr, v)
 
     @property
+    def whole(self) -> bool:
+        """Does the sink take the expression's value as a whole (not `r op= e`)?"""
+        return self.sink.kind != "compound"
+
+    @property
     def rules(self) -> set[str]:
         out: set[str] = set()
         for v in self.count_values():
-            out |= site_rules(self.tree(v), self.in_and, self.sink.kind != "compound")
+            out |= site_rules(self.tree(v), self.in_and, self.whole)
         return out
 
     # -- evaluators: per term as model.Function's, folded by the sink --------------------
@@ -373,14 +378,14 @@ class ContextFunction(Function):
     def evaluators(self):
         ub: set = set()
         in_and = self.in_and
-        whole = self.sink.kind != "compound"
+        whole = self.whole
         return (self._fold(lambda t: (t.type, ideal_fn(t, in_and, whole)), ideal=True),
                 self._fold(lambda t: (t.type, c_fn(t, False, ub))),
                 self._fold(lambda t: (t.type, c_fn(t, True, set())), zext=True),
                 ub)
 
     def fixed_evaluator(self, rules):
-        rules, in_and, whole = frozenset(rules), self.in_and, self.sink.kind != "compound"
+        rules, in_and, whole = frozenset(rules), self.in_and, self.whole
 
         def make(t):
             f = fixed(t, rules, in_and, whole)

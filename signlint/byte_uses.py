@@ -11,7 +11,6 @@ look like that and are not (lib/kstrtox.c, lib/decompress_bunzip2.c):
 - A `char` that is a number, not a byte: a parameter used as a shift count
   (`1 << bits_wanted`). A count >= 0x80 is undefined anyway; converting it to an
   unsigned type is arithmetic on a small number.
-
 - Rolling XORs of chars only compared with each other (`hsum ^= *hp; ... hsum ==
   nsum`): the ones above bit 7 of a XOR of sign-extended bytes repeat its bit 7,
   so equality is the same as with unsigned bytes.
@@ -27,7 +26,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .context import FunctionRanges
+from .context import FunctionRanges, _constant
+from .context import _variable_any as _variable
 from .ir import Expr, Kind, Stmt
 from .values import ValueAnalysis, is_char_promotion
 
@@ -46,7 +46,6 @@ class ByteUses:
         self._root: dict[int, Expr] = {}
         self._reads: dict[int, list[Expr]] = {}
         self._initialised: dict[int, int] = {}  # id(initialiser) -> variable
-        self._decl_types: dict[int, object] = {}
         for root in ranges.roots():
             work = [root]
             while work:
@@ -87,9 +86,8 @@ class ByteUses:
         still a byte."""
         if byte.type.is_plain_char or not byte.type.signed or use.kind is not Kind.CAST:
             return False
-        parent = self._parent.get(id(use))
-        while parent is not None and parent.kind in (Kind.PAREN, Kind.CAST, Kind.CONDITIONAL):
-            parent = self._parent.get(id(parent))  # `(u32)(u64)sc` and `c ? sc : b` are still that value
+        # `(u32)(u64)sc` and `c ? sc : b` are still that value
+        parent = self._climb(use, lambda p: p.kind in (Kind.PAREN, Kind.CAST, Kind.CONDITIONAL))[1]
         return parent is None or parent.kind not in (Kind.BINARY, Kind.COMPOUND_ASSIGN) or parent.op in (
             "=", *_COMPARISONS)
 
@@ -170,10 +168,7 @@ class ByteUses:
 
     def stored_variable(self, e: Expr) -> int | None:
         """The local variable e's value is stored in: `T v = e;` or `v = e`."""
-        at = e
-        parent = self._parent.get(id(at))
-        while parent is not None and parent.kind is Kind.PAREN:
-            at, parent = parent, self._parent.get(id(parent))
+        at, parent = self._climb(e, lambda p: p.kind is Kind.PAREN)
         if id(at) in self._initialised:
             var = self._initialised[id(at)]
         elif parent is not None and parent.kind is Kind.BINARY and parent.op == "=" and parent.children[-1] is at:
@@ -232,11 +227,13 @@ class ByteUses:
         fact = (facts if facts is not None else self._ranges.facts_at(root)).get(var)
         return fact is not None and 0 <= fact.lo <= fact.hi <= ASCII_MAX
 
-    def _climb(self, e: Expr) -> tuple[Expr, Expr | None]:
-        """Up through parentheses and implicit conversions: (the outermost, its parent)."""
+    def _climb(self, e: Expr, through=None) -> tuple[Expr, Expr | None]:
+        """Up through the parents `through` accepts (default: parentheses and implicit
+        conversions): (the outermost, its parent)."""
+        through = through or _transparent
         at = e
         parent = self._parent.get(id(at))
-        while parent is not None and (parent.kind is Kind.PAREN or parent.kind is Kind.CAST and not parent.explicit):
+        while parent is not None and through(parent):
             at, parent = parent, self._parent.get(id(parent))
         return at, parent
 
@@ -279,13 +276,5 @@ def _is_char_conversion(e: Expr) -> bool:
     return source.is_integer and source.bits == 8 and (source.signed or source.is_plain_char)
 
 
-def _variable(e: Expr) -> int | None:
-    while e.children and e.kind in (Kind.PAREN, Kind.CAST):
-        e = e.children[-1]
-    return e.decl if e.kind is Kind.DECL_REF else None
-
-
-def _constant(e: Expr) -> int | None:
-    while e.value is None and e.kind in (Kind.PAREN, Kind.CAST) and e.children:
-        e = e.children[-1]
-    return e.value
+def _transparent(e: Expr) -> bool:
+    return e.kind is Kind.PAREN or e.kind is Kind.CAST and not e.explicit

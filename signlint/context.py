@@ -168,7 +168,8 @@ class FunctionRanges:
         (and within it: `x = x << 1` must not use a fact about the old x)."""
         for e in exprs:
             changed = self._changes(e, facts)
-            within = _changed_while_read(e)
+            # Only facts about `*p` care that a store comes after the reads.
+            within = _changed_while_read(e) if _about_memory(facts) else changed
             self._at[id(e)] = (e, _without(facts, within) if within else facts)
             self._roots.append(e)
             before, facts = facts, _without(facts, changed)
@@ -309,7 +310,7 @@ class FunctionRanges:
         """_assigned_in(e), where a call to a predicate helper writes nothing. (Only
         facts about `*p`, `p[i]` care whether memory is written: without them,
         every call counts, and no callee is looked at.)"""
-        if not any(isinstance(k, tuple) for k in facts):
+        if not _about_memory(facts):
             return _assigned_in(e)
         out = _assigned_in(e, calls=False)
         work = [e]
@@ -579,6 +580,11 @@ def _assigned_in(root: Expr, calls: bool = True) -> set[int]:
     return out
 
 
+def _about_memory(facts: Facts) -> bool:
+    """Is anything known about a value read through a pointer (values.lvalue_key)?"""
+    return any(isinstance(k, tuple) for k in facts)
+
+
 def _byte_read(e: Expr) -> bool:
     """A char variable, `*p` or `p[i]`, promoted: `is_digit(buf[0])`."""
     e = _strip(e)
@@ -630,8 +636,8 @@ class Surroundings:
         self._tu = tu
         self._functions: dict[int, tuple[object, dict[int, Expr], FunctionRanges | None]] = {}
         self._byte_uses: dict[int, object] = {}
-        self._bodies: dict[int, object] = {}
-        self._predicates: dict[int, Predicate | None] = {}  # the statements FunctionRanges read: the same objects
+        self._bodies: dict[int, object] = {}  # the statements FunctionRanges read: the same objects
+        self._predicates: dict[int, Predicate | None] = {}
 
     def refine(self, scope, root: Expr) -> tuple[Expr, Facts, dict[int, Facts]] | None:
         """The root as read with its function's statements, the facts that hold
@@ -666,16 +672,17 @@ class Surroundings:
             return None
         scope, name = found
         key = self._tu.scope_key(scope)
-        if key not in self._predicates and not self._tu.in_main_file(scope):
-            self._predicates[key] = None  # a header's inline helpers: many, and rarely tests of a byte
-        if key not in self._predicates:
-            self._predicates[key] = None  # a recursive helper is no predicate
-            body = self._tu.statements(scope) if self._tu.is_one_return(scope) else None
-            stmts = body.body if body is not None and body.kind is StmtKind.COMPOUND else []
-            if len(stmts) == 1 and stmts[0].kind is StmtKind.RETURN and stmts[0].exprs \
-                    and not _assigned_in(stmts[0].exprs[0]):
+        if key in self._predicates:
+            return self._predicates[key]
+        # A header's inline helpers are many and rarely tests of a byte; a recursive
+        # helper is no predicate (the entry is set before its body is read).
+        self._predicates[key] = None
+        if self._tu.in_main_file(scope) and self._tu.is_one_return(scope):
+            stmts = self._tu.statements(scope).body
+            ret = stmts[0] if len(stmts) == 1 and stmts[0].kind is StmtKind.RETURN else None
+            if ret is not None and ret.exprs and not _assigned_in(ret.exprs[0]):
                 params = tuple(p[0] if p else None for p in self._tu.parameters(scope))
-                self._predicates[key] = Predicate(name, params, stmts[0].exprs[0])
+                self._predicates[key] = Predicate(name, params, ret.exprs[0])
         return self._predicates[key]
 
     def byte_uses(self, scope):
