@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .context import FunctionRanges, _constant
+from .context import FunctionRanges, _assigned, _assigned_in, _constant, _reads, _strip
 from .context import _variable_any as _variable
-from .ir import Expr, Kind, Stmt
+from .ir import Expr, Kind, Stmt, StmtKind
 from .values import ValueAnalysis, is_char_promotion
 
 ASCII_MAX = 0x7F
@@ -46,6 +46,8 @@ class ByteUses:
         self._root: dict[int, Expr] = {}
         self._reads: dict[int, list[Expr]] = {}
         self._initialised: dict[int, int] = {}  # id(initialiser) -> variable
+        self._statement: dict[int, Stmt] = {}  # id(root) -> the statement it belongs to
+        self._outer: dict[int, Stmt] = {}  # id(statement) -> the statement around it
         for root in ranges.roots():
             work = [root]
             while work:
@@ -58,24 +60,33 @@ class ByteUses:
                     self._reads.setdefault(e.decl, []).append(e)
         self._collect_decls(body)
 
-    def _collect_decls(self, s: Stmt) -> None:
-        for var, init in s.decls:
-            if init is not None:
-                self._initialised[id(init)] = var
-        if s.init is not None:
-            self._collect_decls(s.init)
-        for child in s.body:
-            self._collect_decls(child)
+    def _collect_decls(self, body: Stmt) -> None:
+        work = [body]
+        while work:
+            s = work.pop()
+            for var, init in s.decls:
+                if init is not None:
+                    self._initialised[id(init)] = var
+                    self._statement[id(init)] = s
+            for e in s.exprs:
+                self._statement[id(e)] = s
+            for child in ([s.init] if s.init is not None else []) + s.body:
+                self._outer[id(child)] = s
+                work.append(child)
 
     # -- the questions SL003 asks ---------------------------------------------
 
     def only_ascii_tests(self, use: Expr) -> bool:
-        """Is `use` (a byte converted to an unsigned type) stored in a variable
-        whose every read cannot tell 0x80.. from 0xffffff80..?"""
+        """Is `use` (a byte, or a byte plus a constant, converted to an unsigned type)
+        stored in a variable whose every read cannot tell 0x80.. from 0xffffff80..
+        (`digit = *p - '0'` then `digit < base`: 0x50.. from 0xffffff50..)?"""
         if use.kind is not Kind.CAST or use.type.signed or not use.type.is_integer:
             return False
+        offset = _byte_offset(use.children[-1]) if use.children else None
+        if offset is None or ASCII_MAX + 1 + offset <= 0:
+            return False
         var = self.stored_variable(use)
-        return var is not None and self._tested_as_ascii(var, _DEPTH)
+        return var is not None and self._tested_as_ascii(var, _DEPTH, offset)
 
     def signed_number_converted(self, byte: Expr, use: Expr) -> bool:
         """A `signed char` (`s8`, `int8_t`) converted to an unsigned type where it is
@@ -177,7 +188,7 @@ class ByteUses:
             return None
         return None if var is None or var in self._ranges.escaped else var
 
-    def _tested_as_ascii(self, var: int, depth: int) -> bool:
+    def _tested_as_ascii(self, var: int, depth: int, offset: int = 0) -> bool:
         reads = self._reads.get(var, [])
         if not reads or var in self._ranges.escaped:
             return False
@@ -186,46 +197,92 @@ class ByteUses:
                 continue  # written, not read: `c = *s` itself
             if read.type.signed or not read.type.is_integer:
                 return False  # -128 and 128 do differ in `c >= '0'`
-            if not self._ascii_read(read, var, depth):
+            if not self._ascii_read(read, var, depth, offset):
                 return False
         return True
 
-    def _ascii_read(self, read: Expr, var: int, depth: int) -> bool:
-        if self._bounded_here(read, var):
+    def _ascii_read(self, read: Expr, var: int, depth: int, offset: int) -> bool:
+        """Does this read give the same answer for both readings of a high byte?
+        They are 0x80 + offset .. 0xff + offset and (as unsigned) 0xffffff80 + offset ..:
+        a test against a bound no higher than the first is false for both."""
+        low = ASCII_MAX + 1 + offset  # the smallest right reading of a high byte
+        facts = self._facts_at(read)
+        fact = facts.get(var) if facts is not None else None
+        if fact is not None and 0 <= fact.lo <= fact.hi < low:
             return True  # under `'0' <= c && c <= '9'`: no byte >= 0x80 gets here
+        if self._replaced_before(read, var, low):
+            return True
         at, parent = self._climb(read)
         if parent is None or parent.kind is not Kind.BINARY or len(parent.children) != 2:
             return False
         other = parent.children[1] if parent.children[0] is at else parent.children[0]
         k = _constant(other)
-        if k is None or k < 0:
-            return False
-        if parent.op == "&" and k <= 0xFF:
+        if parent.op == "&" and k is not None and 0 <= k <= 0xFF:
             return True  # `c & 0xFC`: the same low bits in both readings
         op = parent.op if parent.children[0] is at else _MIRRORED.get(parent.op, parent.op)
-        if k == ASCII_MAX + 1 and op in ("<", ">="):
-            return True  # `c < 0x80`: false for both readings of a high byte
-        if k > ASCII_MAX:
+        if op in _COMPARISONS:
+            # `digit < base` with base proved 8: its highest value stands for it
+            bound = ValueAnalysis(facts).visit(other) if k is None and facts is not None else None
+            if bound is not None and bound.lo is not None and bound.lo >= 0:
+                k = bound.hi
+            if k is None or k < 0:
+                return False
+            return k <= low if op in ("<", ">=") else k < low
+        if k is None or k < 0 or k > ASCII_MAX or offset:
             return False
-        if parent.op in _COMPARISONS:
-            return True  # both readings are above k
         if parent.op in ("|", "^") and depth > 0:
             stored = self.stored_variable(parent) or self.stored_variable(self._climb(parent)[0])
             return stored is not None and stored != var and self._tested_as_ascii(stored, depth - 1)
         return False
 
-    def _bounded_here(self, read: Expr, var: int) -> bool:
+    def _replaced_before(self, read: Expr, var: int, low: int) -> bool:
+        """`if (c > 127) c = UNICODE_R_CHAR;` is the last statement before read that
+        sets var (archive_string.c): every high byte was replaced there, in both
+        readings, and what gets past it is ASCII."""
+        root = self._root.get(id(read))
+        at = self._statement.get(id(root)) if root is not None else None
+        while at is not None:
+            outer = self._outer.get(id(at))
+            if outer is None or outer.kind in (StmtKind.WHILE, StmtKind.DO, StmtKind.FOR, StmtKind.LABEL,
+                                               StmtKind.CASE, StmtKind.DEFAULT, StmtKind.SWITCH, StmtKind.OTHER):
+                return False  # a way in from elsewhere: the loop's last round, a jump
+            if outer.kind is StmtKind.IF and var in _assigned_in(outer.exprs[0], calls=False):
+                return False
+            if outer.kind is StmtKind.COMPOUND:
+                before = outer.body[:next(i for i, s in enumerate(outer.body) if s is at)]
+                for s in reversed(before):
+                    if var in _assigned(s):
+                        return self._replacing_if(s, var, low)
+            at = outer
+        return False
+
+    def _replacing_if(self, s: Stmt, var: int, low: int) -> bool:
+        """`if (cond) { ... var = e; ... }`, no else, cond true for every high byte
+        (false only below low) and e not made of var."""
+        if s.kind is not StmtKind.IF or len(s.body) != 1 or var in _assigned_in(s.exprs[0], calls=False):
+            return False
+        fact = self._ranges._condition(s.exprs[0], False, "", {}).get(var)
+        if fact is None or not 0 <= fact.lo <= fact.hi < low:
+            return False
+        then = s.body[0]
+        for stmt in then.body if then.kind is StmtKind.COMPOUND else [then]:
+            e = _strip(stmt.exprs[0]) if stmt.kind is StmtKind.EXPR and stmt.exprs else None
+            if e is not None and e.kind is Kind.BINARY and e.op == "=" and _variable(e.children[0]) == var:
+                return not _reads(e.children[1], {var})
+        return False
+
+    def _facts_at(self, read: Expr):
+        """The facts that hold where read is evaluated (inside `?:` and `&&` too)."""
         root = self._root.get(id(read))
         if root is None:
-            return False
+            return None
         scoped = self._ranges.scoped_at(root)
         node: Expr | None = read
-        facts = None
-        while node is not None and facts is None:
-            facts = scoped.get(id(node))
+        while node is not None:
+            if id(node) in scoped:
+                return scoped[id(node)]
             node = self._parent.get(id(node)) if node is not root else None
-        fact = (facts if facts is not None else self._ranges.facts_at(root)).get(var)
-        return fact is not None and 0 <= fact.lo <= fact.hi <= ASCII_MAX
+        return self._ranges.facts_at(root)
 
     def _climb(self, e: Expr, through=None) -> tuple[Expr, Expr | None]:
         """Up through the parents `through` accepts (default: parentheses and implicit
@@ -264,6 +321,30 @@ def drop_harmless_chars(analysis: ValueAnalysis, uses: ByteUses) -> None:
 
 def has_char_uses(analysis: ValueAnalysis) -> bool:
     return bool(analysis.char_uses) or any(w.kind == "char" for w in analysis.widenings)
+
+
+def _byte_offset(e: Expr) -> int | None:
+    """k when e is a char byte plus the constant k (`*p`, `*p - '0'`), else None."""
+    while e.kind is Kind.PAREN and e.children:
+        e = e.children[-1]
+    if e.kind is Kind.BINARY and e.op in ("+", "-") and len(e.children) == 2:
+        left, right = e.children
+        k = _constant(right)
+        if k is not None and _is_byte(left):
+            return k if e.op == "+" else -k
+        k = _constant(left)
+        if k is not None and e.op == "+" and _is_byte(right):
+            return k
+        return None
+    return 0 if _is_byte(e) else None
+
+
+def _is_byte(e: Expr) -> bool:
+    while e.children and (e.kind is Kind.PAREN or e.kind is Kind.CAST and not e.explicit):
+        if e.type.is_integer and e.type.bits == 8:
+            break
+        e = e.children[-1]
+    return e.type.is_integer and e.type.bits == 8 and (e.type.signed or e.type.is_plain_char)
 
 
 def _is_char_conversion(e: Expr) -> bool:

@@ -20,7 +20,7 @@ anywhere) nothing is known. Only comparisons with constants are understood.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .ir import CType, Expr, Kind, Stmt, StmtKind
 from .values import MEMORY, ValueAnalysis, lvalue_key, lvalue_reads
@@ -36,6 +36,9 @@ class Fact:
     # The shifts, products and complements that can have made the int it holds negative
     # (`int t = b << 24;`): where the variable is widened, its ones come from them.
     taint: frozenset = frozenset()
+    # What else held where the variable was set to a constant (`if (isdigit(buf[3])) end
+    # = 1;`): (value, facts as items) pairs, for a later `if (end == 1)` (a flag).
+    implied: tuple = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +101,11 @@ class FunctionRanges:
             if e.kind is Kind.CONDITIONAL and len(e.children) == 3:
                 cond, then, otherwise = e.children
                 why = "condition of '?:'"
-                inner[1] = (then, _meet(held, self._condition(cond, True, why)))
-                inner[2] = (otherwise, _meet(held, self._condition(cond, False, why)))
+                inner[1] = (then, _meet(held, self._condition(cond, True, why, held)))
+                inner[2] = (otherwise, _meet(held, self._condition(cond, False, why, held)))
             elif e.kind is Kind.BINARY and e.op in ("&&", "||") and len(e.children) == 2:
                 left, right = e.children
-                inner[1] = (right, _meet(held, self._condition(left, e.op == "&&", f"left side of '{e.op}'")))
+                inner[1] = (right, _meet(held, self._condition(left, e.op == "&&", f"left side of '{e.op}'", held)))
             for child, child_facts in inner:
                 if child_facts is not held:
                     out[id(child)] = child_facts
@@ -195,14 +198,18 @@ class FunctionRanges:
         taint = analysis.followed_origins(v.taint) if t.signed and t.bits == 32 and v.lo < 0 else frozenset()
         if (v.lo, v.hi) == (t.min, t.max) and not taint:
             return {}
-        return {var: Fact(v.lo, v.hi, why, taint)}
+        implied = ()
+        if v.lo == v.hi:  # a flag: remember what made the code set it
+            carried = tuple((k, f) for k, f in before.items() if k != var and not f.implied)
+            implied = ((v.lo, carried),) if carried else ()
+        return {var: Fact(v.lo, v.hi, why, taint, implied)}
 
     def _if(self, s: Stmt, facts: Facts) -> Facts | None:
         cond = s.exprs[0]
         facts = self._roots_at([cond], facts)
         why = f"guard on line {s.line}"
-        then_facts = self._visit(s.body[0], _meet(facts, self._condition(cond, True, why)))
-        otherwise = _meet(facts, self._condition(cond, False, why))
+        then_facts = self._visit(s.body[0], _meet(facts, self._condition(cond, True, why, facts)))
+        otherwise = _meet(facts, self._condition(cond, False, why, facts))
         else_facts = self._visit(s.body[1], otherwise) if len(s.body) > 1 else otherwise
         if then_facts is None:
             return else_facts
@@ -259,7 +266,7 @@ class FunctionRanges:
             self._roots_at([cond], base)
             in_body = _assigned(s.body[0])
             # The condition has just held at the top of the body.
-            inside = _meet(inside, self._condition(cond, True, why))
+            inside = _meet(inside, self._condition(cond, True, why, base))
             if s.kind is StmtKind.FOR:
                 inside = _meet(inside, self._counter(s, in_body, why))
                 self._roots_at([s.exprs[1]], base)
@@ -274,7 +281,7 @@ class FunctionRanges:
         if breaks:
             return base
         # The only way out (but a goto or return) is the condition turning false.
-        return _meet(base, self._condition(cond, False, why))
+        return _meet(base, self._condition(cond, False, why, base))
 
     def _counter(self, s: Stmt, in_body: set[int], why: str) -> Facts:
         """`for (i = a; ...; i++)`: i never goes below a (or above a for i--), as
@@ -299,10 +306,19 @@ class FunctionRanges:
 
     # -- conditions -----------------------------------------------------------
 
-    def _condition(self, cond: Expr, truth: bool, why: str) -> Facts:
+    def _condition(self, cond: Expr, truth: bool, why: str, held: Facts) -> Facts:
         """What `cond` being truth says about variables (not about one it changes
-        itself: after `x++ > 7` is false, x is at most 8)."""
-        facts = self._test(cond, truth, why)
+        itself: after `x++ > 7` is false, x is at most 8), held being what is known
+        before it. A flag narrowed to the value it was set to brings back what held
+        where it was set (Fact.implied)."""
+        facts = self._test(cond, truth, why, held)
+        for key, f in list(facts.items()):
+            old = held.get(key)
+            lo, hi = (max(f.lo, old.lo), min(f.hi, old.hi)) if old is not None else (f.lo, f.hi)
+            if old is not None and lo == hi:
+                for value, carried in old.implied:
+                    if value == lo:
+                        facts = _meet(facts, dict(carried))
         changed = self._changes(cond, facts)
         return _without(facts, changed) if changed else facts
 
@@ -321,13 +337,13 @@ class FunctionRanges:
                 out.add(MEMORY)
         return out
 
-    def _test(self, cond: Expr, truth: bool, why: str) -> Facts:
+    def _test(self, cond: Expr, truth: bool, why: str, held: Facts) -> Facts:
         e = _strip(cond)
         if e.kind is Kind.UNARY and e.op == "!":
-            return self._test(e.children[0], not truth, why)
+            return self._test(e.children[0], not truth, why, held)
         if e.kind is Kind.BINARY and e.op in ("&&", "||"):
-            a = self._test(e.children[0], truth, why)
-            b = self._test(e.children[1], truth, why)
+            a = self._test(e.children[0], truth, why, held)
+            b = self._test(e.children[1], truth, why, held)
             both = truth == (e.op == "&&")  # `a && b` true, or `a || b` false: both hold
             return _meet(a, b) if both else _join(a, b)
         if e.kind is Kind.BINARY and e.op in _NEGATED:
@@ -337,12 +353,33 @@ class FunctionRanges:
                 if k is None:
                     continue
                 if k == 0 and op in ("==", "!="):  # `(x >> 8) == 0`, `(x & ~0xff) != 0`
-                    return self._test(subject, truth == (op == "!="), why)
+                    return self._test(subject, truth == (op == "!="), why, held)
                 return self._compare(subject, op if truth else _NEGATED[op], k, why)
+            if held:  # `digit < base` with base known: a bound all the same
+                for subject, other, op in ((left, right, e.op), (right, left, _MIRRORED[e.op])):
+                    found = self._bounded_by(subject, op if truth else _NEGATED[op], other, held, why)
+                    if found:
+                        return found
             return {}
         if e.kind is Kind.CALL and self._predicate is not None and any(_byte_read(a) for a in e.children[1:]):
             return self._called_test(e, truth, why)  # only bytes are worth a look at the helper
-        return self._nonzero(e, truth, why)
+        return self._nonzero(e, truth, why, held)
+
+    def _bounded_by(self, subject: Expr, op: str, other: Expr, held: Facts, why: str) -> Facts:
+        """subject op other, other a variable whose range the code proves."""
+        if _view(subject) is None or _view(other) is None:
+            return {}
+        v = ValueAnalysis(held).visit(other)
+        if v.lo is None:
+            return {}
+        if op in ("<", "<="):
+            return self._compare(subject, op, v.hi, why)
+        if op in (">", ">="):
+            return self._compare(subject, op, v.lo, why)
+        if op == "==":
+            found = _view(subject)
+            return self._fact(found[0], found[1], v.lo, v.hi, why)
+        return {}
 
     def _called_test(self, call: Expr, truth: bool, why: str) -> Facts:
         """`warc_isdigit(buf[0])` true: what the helper's one return condition says
@@ -350,7 +387,7 @@ class FunctionRanges:
         found = self._predicate(call)
         if found is None:
             return {}
-        inner = self._test(found.condition, truth, f"{found.name}() in the {why}")
+        inner = self._test(found.condition, truth, f"{found.name}() in the {why}", {})
         out: Facts = {}
         for param, arg in zip(found.parameters, call.children[1:], strict=False):
             fact = inner.get(param) if param is not None else None
@@ -379,10 +416,15 @@ class FunctionRanges:
             return {}
         return self._fact(var, domain, max(lo, domain.min), min(hi, domain.max), why)
 
-    def _nonzero(self, e: Expr, truth: bool, why: str) -> Facts:
-        """`if (x)`, `if (x >> 8)`, `if (x & 0xff00)`: when false, bounds on x."""
+    def _nonzero(self, e: Expr, truth: bool, why: str, held: Facts) -> Facts:
+        """`if (x)`, `if (x >> 8)`, `if (x & 0xff00)`: when false, bounds on x; when
+        true, x >= 1 if x is known not to be negative (a flag: `if (end)`)."""
         if truth:
-            return {}
+            found = _view(e)
+            old = held.get(found[0].decl) if found is not None and found[0].kind is Kind.DECL_REF else None
+            if old is None or old.lo < 0 or old.hi < 1:
+                return {}
+            return self._fact(found[0], found[1], max(old.lo, 1), old.hi, why)
         if e.kind is Kind.BINARY and e.op in (">>", "&"):
             subject, other = e.children
             k = _constant(other)
@@ -503,7 +545,7 @@ def _meet(a: Facts, b: Facts) -> Facts:
             out[var] = f
         elif max(old.lo, f.lo) <= min(old.hi, f.hi):
             why = f.why if (f.lo, f.hi) != (old.lo, old.hi) else old.why
-            out[var] = Fact(max(old.lo, f.lo), min(old.hi, f.hi), why, old.taint | f.taint)
+            out[var] = Fact(max(old.lo, f.lo), min(old.hi, f.hi), why, old.taint | f.taint, old.implied + f.implied)
     return out
 
 
@@ -513,9 +555,29 @@ def _join(a: Facts, b: Facts) -> Facts:
     for var, f in a.items():
         g = b.get(var)
         if g is not None:
-            same = (f.lo, f.hi, f.taint) == (g.lo, g.hi, g.taint)
-            out[var] = f if same else Fact(min(f.lo, g.lo), max(f.hi, g.hi), f.why, f.taint | g.taint)
+            if (f.lo, f.hi, f.taint, f.implied) == (g.lo, g.hi, g.taint, g.implied):
+                out[var] = f
+                continue
+            implied = _implied_either(f, g) if f.implied or g.implied else ()
+            out[var] = Fact(min(f.lo, g.lo), max(f.hi, g.hi), f.why, f.taint | g.taint, implied)
     return out
+
+
+def _implied_either(f: Fact, g: Fact) -> tuple:
+    """The implications of a flag that is f on one way and g on the other: a value
+    only one way can give keeps that way's; one both ways give, what both imply."""
+    out = []
+    for mine, theirs in ((f, g), (g, f)):
+        for value, carried in mine.implied:
+            if not theirs.lo <= value <= theirs.hi:
+                out.append((value, carried))
+            elif mine is f:
+                for other_value, other in theirs.implied:
+                    if other_value == value:
+                        both = _join(dict(carried), dict(other))
+                        if both:
+                            out.append((value, tuple(both.items())))
+    return tuple(out)
 
 
 def _without(facts: Facts, variables) -> Facts:
@@ -529,9 +591,16 @@ def _without(facts: Facts, variables) -> Facts:
             return True
         return isinstance(key, tuple) and (MEMORY in variables or not lvalue_reads(key).isdisjoint(variables))
 
-    if not any(gone(k) for k in facts):
+    def kept(f: Fact) -> Fact:
+        if not f.implied:
+            return f
+        implied = tuple((value, left) for value, carried in f.implied
+                        if (left := tuple((k, g) for k, g in carried if not gone(k))))
+        return f if implied == f.implied else replace(f, implied=implied)
+
+    if not any(gone(k) or f.implied for k, f in facts.items()):
         return facts
-    return {v: f for v, f in facts.items() if not gone(v)}
+    return {v: kept(f) for v, f in facts.items() if not gone(v)}
 
 
 def _exprs_of(s: Stmt):

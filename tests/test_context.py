@@ -56,6 +56,18 @@ def test_silent(lint, code):
     assert lint(code) == []
 
 
+# Bounds that are not constants: a variable the code proves, a flag set under a test.
+@pytest.mark.parametrize("code", [
+    "u64 f(u8 b, int m) { int n = 16; if (m >= 0 && m < n) return b << m; return 0; }",
+    "u64 f(u8 b, unsigned m) { unsigned n = 16; while (m >= n) m -= n; return b << m; }",
+    "u64 f(u8 b, int m) { int ok = 0; if (m >= 0 && m < 16) ok = 1; if (ok == 1) return b << m; return 0; }",
+    "u64 f(u8 b, int m) { int ok = 0; if (m >= 0 && m < 16) ok = 1; if (ok) return b << m; return 0; }",
+    "u64 f(u8 b, int m) { int ok = 0; if (m >= 0 && m < 16) ok = 1; if (ok != 0) return b << m; return 0; }",
+])
+def test_silent_with_proved_bounds(lint, code):
+    assert lint(code, rules={"SL001", "SL002", "SL007"}) == []
+
+
 # Each still lets a bad value reach the widening.
 @pytest.mark.parametrize("code", [
     "u64 f(u16 x) { if (x > 0xff) return 0; return x << 24; }",                  # 0x80..0xff pass the guard
@@ -75,6 +87,10 @@ def test_silent(lint, code):
     "unsigned long f(u16 w, u16 h) { if (h > 0x9000) return 0; return w * h; }",
     "u64 f(int n) { return n < 32 ? 1 << n : 0; }",
     "u64 f(u16 h) { if (h > 0x80) return 0; return (0xff - h) << 24; }",         # h < 0x80 makes it >= 0x80
+    "u64 f(u8 b, int m, int n) { if (m < n) return b << m; return 0; }",         # n: nothing bounds it
+    "u64 f(u8 b, int m) { int ok = 0; if (m >= 0 && m < 16) ok = 1; if (ok == 0) return b << m; return 0; }",
+    "u64 f(u8 b, int m) { int ok = 0; if (m >= 0 && m < 16) ok = 1; m = m * 4; if (ok) return b << m; return 0; }",
+    "u64 f(u8 b, int m, int s) { int ok = s; if (m >= 0 && m < 16) ok = 1; if (ok) return b << m; return 0; }",
 ])
 def test_kept(lint, code):
     got = lint(code, rules={"SL001", "SL002", "SL007"})  # SL007: a count the loop no longer bounds
