@@ -46,6 +46,7 @@ class ByteUses:
         self._root: dict[int, Expr] = {}
         self._reads: dict[int, list[Expr]] = {}
         self._initialised: dict[int, int] = {}  # id(initialiser) -> variable
+        self._init: dict[int, Expr] = {}  # id(initialiser) -> it
         self._statement: dict[int, Stmt] = {}  # id(root) -> the statement it belongs to
         self._outer: dict[int, Stmt] = {}  # id(statement) -> the statement around it
         for root in ranges.roots():
@@ -67,6 +68,7 @@ class ByteUses:
             for var, init in s.decls:
                 if init is not None:
                     self._initialised[id(init)] = var
+                    self._init[id(init)] = init
                     self._statement[id(init)] = s
             for e in s.exprs:
                 self._statement[id(e)] = s
@@ -161,6 +163,52 @@ class ByteUses:
         if parent.kind is Kind.BINARY and parent.op in ("==", "!="):
             return _variable(right if left is at else left)
         return None
+
+    def bytes_combined_only(self, use: Expr) -> bool:
+        """`a[i] ^ b[i]`, `c | 0x20`: '|' and '^' of sign-extended bytes give a
+        sign-extended byte, zero exactly when the unsigned bytes give zero and equal
+        to another such value exactly when they are. Harmless where the result is
+        only tested for zero or equality with such a value, returned as an int, or
+        kept in an int variable used that way (curl's `match |= a[i] ^ b[i]` in a
+        constant-time compare); still reported where it is widened or shifted."""
+        if not _combined_bytes(use):
+            return False
+        return self._byte_result_unseen(use, _DEPTH)
+
+    def _byte_result_unseen(self, e: Expr, depth: int) -> bool:
+        at, parent = self._climb(e, lambda p: p.kind is Kind.PAREN or _combined_bytes(p)
+                                 or p.kind is Kind.CAST and not p.explicit and p.type.signed and p.type.bits == 32)
+        var = self._initialised.get(id(at))
+        if var is None and parent is None:  # a statement's whole expression: returned as an int, or tested
+            stmt = self._statement.get(id(at))
+            return stmt is not None and (stmt.kind is StmtKind.RETURN or stmt.kind in (
+                StmtKind.IF, StmtKind.WHILE, StmtKind.DO, StmtKind.FOR) and stmt.exprs[0] is at)
+        if var is None:
+            if parent.kind is Kind.UNARY and parent.op == "!" or parent.kind is Kind.BINARY and parent.op in (
+                    "&&", "||"):
+                return True
+            if parent.kind is Kind.BINARY and parent.op in ("==", "!=") and len(parent.children) == 2:
+                other = parent.children[1] if parent.children[0] is at else parent.children[0]
+                return _byte_sized(other)
+            if parent.kind in (Kind.BINARY, Kind.COMPOUND_ASSIGN) and parent.op in ("=", "|=", "^=") \
+                    and parent.children[-1] is at:
+                var = _variable(parent.children[0])
+        if var is None or var in self._ranges.escaped or depth == 0:
+            return False
+        if any(v == var and not _byte_sized(self._init[i]) for i, v in self._initialised.items()):
+            return False
+        for read in self._reads.get(var, []):  # kept in an int: each read used the same way
+            if not read.type.signed or read.type.bits != 32:
+                return False
+            r_at, r_parent = self._climb(read)
+            if r_parent is not None and r_parent.kind in (Kind.BINARY, Kind.COMPOUND_ASSIGN) \
+                    and r_parent.children[0] is r_at and r_parent.op in ("=", "|=", "^="):
+                if not _byte_sized(r_parent.children[1]):
+                    return False  # `m = x << 8; m |= a ^ b`: the ones would cover x's bits
+                continue
+            if not self._byte_result_unseen(read, depth - 1):
+                return False
+        return True
 
     def used_as_number(self, byte: Expr) -> bool:
         """Is the char variable `byte` reads also used as a shift count?"""
@@ -305,7 +353,8 @@ def drop_harmless_chars(analysis: ValueAnalysis, uses: ByteUses) -> None:
     def harmless(promotion: Expr, use: Expr) -> bool:
         byte = promotion.children[-1] if is_char_promotion(promotion) else promotion
         return (uses.used_as_number(byte) or uses.only_ascii_tests(use) or uses.signed_number_converted(byte, use)
-                or uses.signed_number_in_product(byte, promotion, use) or uses.xor_compared_only(use))
+                or uses.signed_number_in_product(byte, promotion, use) or uses.xor_compared_only(use)
+                or uses.bytes_combined_only(use))
 
     analysis.char_uses = [(p, u) for p, u in analysis.char_uses if not harmless(p, u)]
     kept = []
@@ -321,6 +370,38 @@ def drop_harmless_chars(analysis: ValueAnalysis, uses: ByteUses) -> None:
 
 def has_char_uses(analysis: ValueAnalysis) -> bool:
     return bool(analysis.char_uses) or any(w.kind == "char" for w in analysis.widenings)
+
+
+def _combined_bytes(e: Expr) -> bool:
+    """`a ^ b`, `c | 0x20`: '|' or '^' of chars and constants in -128..127 (as ints)."""
+    if e.kind is not Kind.BINARY or e.op not in ("|", "^") or len(e.children) != 2:
+        return False
+    return all(_byte_sized(x) for x in e.children)
+
+
+def _byte_sized(e: Expr) -> bool:
+    """A char, a constant in -128..127, or '|' and '^' of them."""
+    return _char_read(e) or _small_constant(e) or _combined_bytes(_unparen(e))
+
+
+def _char_read(e: Expr) -> bool:
+    x = e
+    while x.children and (x.kind is Kind.PAREN or x.kind is Kind.CAST and not x.explicit):
+        if x.type.is_integer and x.type.bits == 8:
+            break
+        x = x.children[-1]
+    return x.type.is_integer and x.type.bits == 8 and x.type.signed
+
+
+def _small_constant(e: Expr) -> bool:
+    k = _constant(e)
+    return k is not None and -0x80 <= k <= 0x7F
+
+
+def _unparen(e: Expr) -> Expr:
+    while e.kind is Kind.PAREN and e.children:
+        e = e.children[-1]
+    return e
 
 
 def _byte_offset(e: Expr) -> int | None:

@@ -261,7 +261,12 @@ class FunctionRanges:
         base = _without(facts, changed)
         why = f"loop on line {s.line}"
         inside = base
-        if s.kind is not StmtKind.DO:
+        if s.kind is StmtKind.DO:
+            # The first round starts with what held before; later ones just after the
+            # condition held (`if (!digit(*p)) return; do ... while (digit(*p));`).
+            again = _meet(base, self._condition(s.exprs[0], True, why, base))
+            inside = _join(facts, again)
+        else:
             cond = s.exprs[0]
             self._roots_at([cond], base)
             in_body = _assigned(s.body[0])
@@ -671,8 +676,27 @@ def _changed_while_read(root: Expr) -> set[int]:
         out: set[int] = set()
         for child in top.children:
             out |= _assigned_in(child, calls=False)
-        return out
-    return _assigned_in(root, calls=False)
+        return out - _moved_after_read(root)
+    return _assigned_in(root, calls=False) - _moved_after_read(root)
+
+
+def _moved_after_read(root: Expr) -> set[int]:
+    """The pointers of `*p++` in root that root reads nowhere else: p moves after
+    the read (`n = hexval(*p++)` under a guard on *p)."""
+    moved, reads = set(), {}
+    work = [root]
+    while work:
+        e = work.pop()
+        work.extend(e.children)
+        if e.kind is Kind.DECL_REF:
+            reads[e.decl] = reads.get(e.decl, 0) + 1
+        elif e.kind is Kind.UNARY and e.op == "*" and e.children:
+            inner = _strip(e.children[0])
+            if inner.kind is Kind.UNARY and inner.op in ("post++", "post--") and inner.children:
+                var = _variable_any(inner.children[0])
+                if var is not None:
+                    moved.add(var)
+    return {v for v in moved if reads.get(v) == 1}
 
 
 def _variable_any(e: Expr) -> int | None:

@@ -774,9 +774,9 @@ LvalueKey = tuple  # (the pointer: a decl or an LvalueKey, 'k' or 'v', a constan
 
 
 def lvalue_key(e: Expr) -> LvalueKey | None:
-    """The identity of `*p`, `p[i]` or `p[K]` (p, i local variables, or p itself such
-    a read: `**pp`), for facts about the value read there; None for any other
-    expression."""
+    """The identity of `*p` (`*p++` too), `p[i]` or `p[K]` (p, i local variables, or p
+    itself such a read: `**pp`), for facts about the value read there; None for any
+    other expression."""
     if e.kind is Kind.UNARY and e.op == "*" and e.children:
         base, index = e.children[0], None
     elif e.kind is Kind.SUBSCRIPT and len(e.children) == 2:
@@ -784,6 +784,8 @@ def lvalue_key(e: Expr) -> LvalueKey | None:
     else:
         return None
     base = _through_casts(base)
+    if index is None and base.kind is Kind.UNARY and base.op in ("post++", "post--") and base.children:
+        base = _through_casts(base.children[0])  # `*p++` reads *p, then p moves
     if base.kind is Kind.DECL_REF and base.decl is not None:
         pointer = base.decl
     else:
