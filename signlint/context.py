@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .ir import CType, Expr, Kind, Stmt, StmtKind
-from .values import MEMORY, ValueAnalysis, lvalue_key, lvalue_reads
+from .values import MEMORY, ValueAnalysis, difference_key, lvalue_key, lvalue_reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,15 +360,28 @@ class FunctionRanges:
                 if k == 0 and op in ("==", "!="):  # `(x >> 8) == 0`, `(x & ~0xff) != 0`
                     return self._test(subject, truth == (op == "!="), why, held)
                 return self._compare(subject, op if truth else _NEGATED[op], k, why)
+            out: Facts = {}
             if held:  # `digit < base` with base known: a bound all the same
                 for subject, other, op in ((left, right, e.op), (right, left, _MIRRORED[e.op])):
-                    found = self._bounded_by(subject, op if truth else _NEGATED[op], other, held, why)
-                    if found:
-                        return found
-            return {}
+                    out = self._bounded_by(subject, op if truth else _NEGATED[op], other, held, why)
+                    if out:
+                        break
+            return _meet(out, self._apart(left, right, e.op if truth else _NEGATED[e.op], why))
         if e.kind is Kind.CALL and self._predicate is not None and any(_byte_read(a) for a in e.children[1:]):
             return self._called_test(e, truth, why)  # only bytes are worth a look at the helper
         return self._nonzero(e, truth, why, held)
+
+    def _apart(self, left: Expr, right: Expr, op: str, why: str) -> Facts:
+        """`x <= y` of two variables of one type: y - x >= 0 (`y - x` as an int or
+        the type, which then does not wrap)."""
+        x, y = _variable(left), _variable(right)
+        if x is None or y is None or x.decl in self._escaped or y.decl in self._escaped or x.type != y.type:
+            return {}
+        if op in (">", ">="):
+            x, y, op = y, x, _MIRRORED[op]
+        if op not in ("<", "<="):
+            return {}
+        return {difference_key(y.decl, x.decl): Fact(1 if op == "<" else 0, (1 << 64) - 1, why)}
 
     def _bounded_by(self, subject: Expr, op: str, other: Expr, held: Facts, why: str) -> Facts:
         """subject op other, other a variable whose range the code proves."""
@@ -594,7 +607,8 @@ def _without(facts: Facts, variables) -> Facts:
     def gone(key) -> bool:
         if key in variables:
             return True
-        return isinstance(key, tuple) and (MEMORY in variables or not lvalue_reads(key).isdisjoint(variables))
+        return isinstance(key, tuple) and (MEMORY in variables and key[1] != "-"
+                                           or not lvalue_reads(key).isdisjoint(variables))
 
     def kept(f: Fact) -> Fact:
         if not f.implied:
@@ -656,7 +670,7 @@ def _assigned_in(root: Expr, calls: bool = True) -> set[int]:
 
 def _about_memory(facts: Facts) -> bool:
     """Is anything known about a value read through a pointer (values.lvalue_key)?"""
-    return any(isinstance(k, tuple) for k in facts)
+    return any(isinstance(k, tuple) and k[1] != "-" for k in facts)
 
 
 def _byte_read(e: Expr) -> bool:

@@ -326,6 +326,13 @@ class ValueAnalysis:
             return Value(lo, hi, frozenset({e}))
         return Value(lo, hi)
 
+    def _difference_fact(self, e: Expr):
+        """The fact (context.Fact) about x - y, for `x - y` of two variables."""
+        x, y = (_through_casts(c) for c in e.children)
+        if x.kind is not Kind.DECL_REF or y.kind is not Kind.DECL_REF or x.decl is None or y.decl is None:
+            return None
+        return self.facts.get(difference_key(x.decl, y.decl))
+
     def _cast(self, e: Expr, source: CType, v: Value) -> Value:
         target = e.type
         if not target.is_integer or not source.is_integer or v.lo is None:
@@ -456,7 +463,12 @@ class ValueAnalysis:
             ideal = ia + ib if ia is not None and ib is not None else None
             return _fit(t, a.lo + b.lo, a.hi + b.hi, a.taint | b.taint, pending, lost, ideal)
         if op == "-":
-            return _fit(t, a.lo - b.hi, a.hi - b.lo, a.taint | b.taint, pending, lost)
+            lo = a.lo - b.hi
+            apart = self._difference_fact(e)  # `max_c - min_c` where `min_c > max_c` was rejected
+            if apart is not None and lo < apart.lo <= a.hi - b.lo:
+                self.facts_used[id(e)] = (e, apart)
+                lo = apart.lo
+            return _fit(t, lo, a.hi - b.lo, a.taint | b.taint, pending, lost)
         if op == "*":
             # `x * 0x1000000` moves x's bits as `x << 24` does: extension ones pushed out go.
             for k, other in ((_power_of_two(b), a), (_power_of_two(a), b)):
@@ -802,10 +814,16 @@ def lvalue_key(e: Expr) -> LvalueKey | None:
 
 
 def lvalue_reads(key: LvalueKey) -> frozenset[int]:
-    """The variables an lvalue key reads: its pointers and indexes."""
+    """The variables an lvalue key (or a difference_key) reads: its pointers and indexes."""
     pointer, how, index = key
     out = lvalue_reads(pointer) if isinstance(pointer, tuple) else frozenset({pointer})
-    return out | {index} if how == "v" else out
+    return out | {index} if how in ("v", "-") else out
+
+
+def difference_key(x: int, y: int) -> tuple:
+    """The key of a fact about x - y (x, y local variables): after `if (y > x) return;`
+    it is at least 0. It is no read through a pointer: memory writes leave it."""
+    return (x, "-", y)
 
 
 def _through_casts(e: Expr) -> Expr:
