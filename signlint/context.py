@@ -48,7 +48,18 @@ class Predicate:
 
     name: str
     parameters: tuple  # each parameter's identity (Expr.decl), None if not an integer
-    condition: Expr
+    condition: Expr | None
+    # A <ctype.h> test whose answer no locale changes: true means the argument is in lo..hi.
+    range: tuple[int, int] | None = None
+
+
+# isdigit and isxdigit accept only ASCII in every locale (C11 7.4.1.5, 7.4.1.12);
+# isalpha and the others may accept bytes >= 0x80, so they prove nothing here.
+CTYPE_RANGES = {"isdigit": (0x30, 0x39), "isxdigit": (0x30, 0x66)}
+# glibc spells them `(*__ctype_b_loc())[(int)(c)] & _ISdigit`; the masks on a
+# little-endian target (_ISbit(3), _ISbit(4)).
+GLIBC_CTYPE_MASKS = {0x800: "isdigit", 0x1000: "isxdigit"}
+GLIBC_CTYPE_TABLE = "__ctype_b_loc"
 
 
 Facts = dict[int, Fact]  # variable identity (Expr.decl), or a `*p`/`p[i]` (values.lvalue_key) -> Fact
@@ -369,6 +380,12 @@ class FunctionRanges:
             return _meet(out, self._apart(left, right, e.op if truth else _NEGATED[e.op], why))
         if e.kind is Kind.CALL and self._predicate is not None and any(_byte_read(a) for a in e.children[1:]):
             return self._called_test(e, truth, why)  # only bytes are worth a look at the helper
+        if truth and e.kind is Kind.BINARY and e.op == "&" and self._predicate is not None:
+            found = self._glibc_ctype(e)
+            if found is not None:
+                view = _view(found[0])
+                lo, hi = CTYPE_RANGES[found[1]]
+                return self._fact(view[0], view[1], lo, hi, f"{found[1]}() in the {why}") if view else {}
         return self._nonzero(e, truth, why, held)
 
     def _apart(self, left: Expr, right: Expr, op: str, why: str) -> Facts:
@@ -403,8 +420,11 @@ class FunctionRanges:
         """`warc_isdigit(buf[0])` true: what the helper's one return condition says
         about its parameter, said of the argument."""
         found = self._predicate(call)
-        if found is None:
+        if found is None or found.condition is None and found.range is None:
             return {}
+        if found.range is not None:  # isdigit(*p)
+            view = _view(call.children[1]) if truth and len(call.children) == 2 else None
+            return self._fact(view[0], view[1], *found.range, f"{found.name}() in the {why}") if view else {}
         inner = self._test(found.condition, truth, f"{found.name}() in the {why}", {})
         out: Facts = {}
         for param, arg in zip(found.parameters, call.children[1:], strict=False):
@@ -413,6 +433,21 @@ class FunctionRanges:
             if view is not None:
                 out = _meet(out, self._fact(view[0], view[1], fact.lo, fact.hi, fact.why))
         return out
+
+    def _glibc_ctype(self, e: Expr) -> tuple[Expr, str] | None:
+        """(c, 'isdigit') for glibc's expansion of isdigit(c)."""
+        for table, mask in (e.children, reversed(e.children)):
+            name = GLIBC_CTYPE_MASKS.get(_constant(mask))
+            table = _strip(table)
+            if name is None or table.kind is not Kind.SUBSCRIPT or len(table.children) != 2:
+                continue
+            base = _implicit_gone(table.children[0])
+            if base.kind is Kind.UNARY and base.op == "*" and base.children:
+                call = _implicit_gone(base.children[0])
+                found = self._predicate(call) if call.kind is Kind.CALL else None
+                if found is not None and found.name == GLIBC_CTYPE_TABLE:
+                    return table.children[1], name
+        return None
 
     def _compare(self, subject: Expr, op: str, k: int, why: str) -> Facts:
         found = _view(subject)
@@ -500,6 +535,13 @@ def _labels(s: Stmt) -> tuple[list[Stmt], Stmt]:
 def _strip(e: Expr) -> Expr:
     """Without parentheses and conversions that keep every value (`(long)x` too)."""
     while e.children and (e.kind is Kind.PAREN or e.kind is Kind.CAST and _widens(e)):
+        e = e.children[-1]
+    return e
+
+
+def _implicit_gone(e: Expr) -> Expr:
+    """Without parentheses and implicit conversions (of pointers too)."""
+    while e.children and (e.kind is Kind.PAREN or e.kind is Kind.CAST and not e.explicit):
         e = e.children[-1]
     return e
 
@@ -776,7 +818,10 @@ class Surroundings:
     def _predicate_of(self, call: Expr) -> Predicate | None:
         found = self._tu.callee(call)
         if found is None:
-            return None
+            name = self._tu.callee_name(call)
+            if name in CTYPE_RANGES:
+                return Predicate(name, (None,), None, CTYPE_RANGES[name])
+            return Predicate(name, (), None) if name == GLIBC_CTYPE_TABLE else None
         scope, name = found
         key = self._tu.scope_key(scope)
         if key in self._predicates:

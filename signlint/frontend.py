@@ -216,6 +216,39 @@ def _shape(kind: StmtKind, parts: list, line: int) -> Stmt:
     return Stmt(StmtKind.OTHER, [], [_as_stmt(p) for p in parts], line)
 
 
+def _for_clauses(c, parts: list) -> list:
+    """The four parts of `for (; cond; step) body`, a missing init as an empty
+    statement, placed by the semicolons of its header (libclang leaves missing
+    clauses out); parts unchanged when the header cannot be read (spelled by a
+    macro) or the condition or the step is missing."""
+    tokens = c.get_tokens()
+    first, second = next(tokens, None), next(tokens, None)
+    if first is None or first.spelling != "for" or second is None or second.spelling != "(":
+        return parts
+    depth, semicolons = 1, []
+    for t in tokens:
+        text = t.spelling
+        if text in ("(", "[", "{"):
+            depth += 1
+        elif text in (")", "]", "}"):
+            depth -= 1
+            if depth == 0:
+                break
+        elif text == ";" and depth == 1:
+            semicolons.append(t.extent.start.offset)
+    if len(semicolons) != 2:
+        return parts
+    placed: list = [None, None, None]
+    for part in parts[:-1]:
+        clause = 0 if isinstance(part, Stmt) else sum(part.handle.extent.start.offset > at for at in semicolons)
+        if placed[clause] is not None:
+            return parts
+        placed[clause] = part
+    if placed[1] is None or placed[2] is None:
+        return parts  # `for (;;)`, `for (i = 0; i < n;)`: read as OTHER
+    return [placed[0] or Stmt(StmtKind.COMPOUND), placed[1], placed[2], parts[-1]]
+
+
 _MACRO_LOCATION = 1 << 31  # set in the raw encoding of a location inside a macro expansion
 _WALKED_DECLARATIONS = frozenset({_FUNCTION_DECL, _VAR_DECL})  # the top-level declarations roots() reads
 
@@ -643,7 +676,10 @@ class TranslationUnit:
                     parts.append(self._keyed(child, nested))
                 elif 200 <= kid < 300 or kid == _VAR_DECL:
                     parts.append(self._stmt(child))
-            stmt = _shape(_STATEMENT_KINDS.get(kind_id, StmtKind.OTHER), parts, line)
+            kind = _STATEMENT_KINDS.get(kind_id, StmtKind.OTHER)
+            if kind is StmtKind.FOR and len(parts) < 4:
+                parts = _for_clauses(c, parts)
+            stmt = _shape(kind, parts, line)
             if kind_id == _VAR_DECL:
                 init = parts[-1] if parts and isinstance(parts[-1], Expr) else None
                 stmt = Stmt(StmtKind.DECL, [], [], line, decls=[(c.hash, init)])
@@ -665,6 +701,11 @@ class TranslationUnit:
         if definition is None:
             return None
         return definition, definition.spelling
+
+    def callee_name(self, call: Expr) -> str | None:
+        """The name of the function a call calls by name, defined here or not."""
+        ref = call.handle.referenced
+        return ref.spelling if ref is not None and ref.kind == ci.CursorKind.FUNCTION_DECL else None
 
     def parameters(self, scope) -> list[tuple[int, tuple[int, int]] | None]:
         """Each parameter of a function: its identity (as Expr.decl) and its type's

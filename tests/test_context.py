@@ -34,6 +34,8 @@ def lint(lint):
     "u64 f(int n, u8 b) { if (n >= 17u) return 0; return b << n; }",             # negative n is rejected too
     "u64 f(int n, u8 b) { if ((unsigned int)n >= 17) return 0; return b << n; }",
     "u64 f(u8 b) { while (b > 0x7f) b >>= 1; return b << 24; }",                # the loop ends when b <= 0x7f
+    "u64 f(u8 b) { for (; b > 0x7f; b >>= 1) ; return b << 24; }",             # a `for` with no first clause
+    "u64 f(u8 b, int n) { u64 r = 0; for (; b < 0x80 && n; n--) r |= b << 24; return r; }",
     "u64 f(const u8 *p, int n) { u64 s = 0; for (int i = 0; i < n; i++) { u8 c = p[i]; "
     "if (c & 0x80) continue; s += c << 24; } return s; }",
     "u64 f(u8 b, int k) { switch (k) { case 0: case 8: case 16: return b << k; } return 0; }",
