@@ -88,7 +88,37 @@ class ByteUses:
         if offset is None or ASCII_MAX + 1 + offset <= 0:
             return False
         var = self.stored_variable(use)
-        return var is not None and self._tested_as_ascii(var, _DEPTH, offset)
+        if var is None:
+            return self._compared_in_place(use, offset)
+        return self._tested_as_ascii(var, _DEPTH, offset)
+
+    def _compared_in_place(self, use: Expr, offset: int) -> bool:
+        """`((unsigned)(c) - 'A') < 26U` (freetype's ft_isupper): the unsigned byte,
+        moved by constants, compared at once with a bound no higher than the smallest
+        right reading of a high byte."""
+        at, parent = use, self._parent.get(id(use))
+        while parent is not None:
+            if parent.kind is Kind.PAREN or parent.kind is Kind.CAST and not parent.explicit \
+                    and parent.type.is_integer and not parent.type.signed and parent.type.bits >= use.type.bits:
+                at, parent = parent, self._parent.get(id(parent))
+                continue
+            if parent.kind is Kind.BINARY and parent.op in ("+", "-") and len(parent.children) == 2 \
+                    and (parent.op == "+" or parent.children[0] is at):
+                k = _constant(parent.children[1] if parent.children[0] is at else parent.children[0])
+                if k is None:
+                    return False
+                offset += k if parent.op == "+" else -k
+                at, parent = parent, self._parent.get(id(parent))
+                continue
+            break
+        if parent is None or parent.kind is not Kind.BINARY or parent.op not in _COMPARISONS:
+            return False
+        k = _constant(parent.children[1] if parent.children[0] is at else parent.children[0])
+        low = ASCII_MAX + 1 + offset
+        if k is None or k < 0 or low <= 0:
+            return False
+        op = parent.op if parent.children[0] is at else _MIRRORED.get(parent.op, parent.op)
+        return k <= low if op in ("<", ">=") else k < low
 
     def signed_number_converted(self, byte: Expr, use: Expr) -> bool:
         """A `signed char` (`s8`, `int8_t`) converted to an unsigned type where it is

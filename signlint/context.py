@@ -23,7 +23,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .ir import CType, Expr, Kind, Stmt, StmtKind
-from .values import MEMORY, ValueAnalysis, difference_key, lvalue_key, lvalue_reads
+from .values import MEMORY, ValueAnalysis, difference_key, is_local_array_element, lvalue_key, lvalue_reads
+
+# In a set of changed variables: memory was written through a parameter that the
+# function never changes (`*rdata_pos = ...`). Its target existed before the call,
+# so the function's own arrays are not it.
+OUTSIDE = -2
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +85,7 @@ class FunctionRanges:
         self._scoped: dict[int, dict[int, Facts]] = {}  # id(root) -> facts inside its branches
         self._roots: list[Expr] = []
         self._escaped = _address_taken(body)
+        self._parameters = _untouched_parameters(body)
         self._switches: list[Facts] = []  # facts at the head of each enclosing switch
         self._breaks: list[list[Facts]] = []  # facts at each break, per enclosing switch or loop
         self._visit(body, {v: f for v, f in (given or {}).items() if v not in self._escaped})
@@ -150,7 +156,7 @@ class FunctionRanges:
                 before = facts
                 if init is not None:
                     facts = self._roots_at([init], facts)
-                facts = _without(facts, {var})
+                facts = self._forget(facts, {var})
                 if init is not None:
                     facts = _meet(facts, self._holds(var, init, before, s.line))
             return facts
@@ -166,7 +172,7 @@ class FunctionRanges:
         if kind in (StmtKind.WHILE, StmtKind.DO, StmtKind.FOR):
             return self._loop(s, facts)
         # OTHER: clauses in order, but which run (and how often) is unknown.
-        base = _without(facts, _assigned(s))
+        base = self._forget(facts, _assigned(s))
         for child in s.body:
             self._visit(child, base)
         self._roots_at(s.exprs, base)
@@ -184,9 +190,9 @@ class FunctionRanges:
             changed = self._changes(e, facts)
             # Only facts about `*p` care that a store comes after the reads.
             within = _changed_while_read(e) if _about_memory(facts) else changed
-            self._at[id(e)] = (e, _without(facts, within) if within else facts)
+            self._at[id(e)] = (e, self._forget(facts, within) if within else facts)
             self._roots.append(e)
-            before, facts = facts, _without(facts, changed)
+            before, facts = facts, self._forget(facts, changed)
             assigned = _strip(e)
             while assigned.kind is Kind.BINARY and assigned.op == "=":  # `shift = type = 0`
                 var = _variable(assigned.children[0])
@@ -231,7 +237,7 @@ class FunctionRanges:
     def _switch(self, s: Stmt, facts: Facts) -> Facts:
         cond = s.exprs[0]
         facts = self._roots_at([cond], facts)
-        base = _without(facts, _assigned(s))
+        base = self._forget(facts, _assigned(s))
         var = _variable(cond)
         body = s.body[0]
         self._switches.append(base)
@@ -269,7 +275,7 @@ class FunctionRanges:
         if s.init is not None:
             facts = self._visit(s.init, facts) or {}
         changed = _assigned(s)
-        base = _without(facts, changed)
+        base = self._forget(facts, changed)
         why = f"loop on line {s.line}"
         inside = base
         if s.kind is StmtKind.DO:
@@ -336,7 +342,17 @@ class FunctionRanges:
                     if value == lo:
                         facts = _meet(facts, dict(carried))
         changed = self._changes(cond, facts)
-        return _without(facts, changed) if changed else facts
+        return self._forget(facts, changed) if changed else facts
+
+    def _forget(self, facts: Facts, changed: set) -> Facts:
+        """_without, with each store through a pointer variable (a ("via", p) entry of
+        _assigned_in) read as a write to memory the function's arrays are not part
+        of when p is a parameter it never changes, and to any memory otherwise."""
+        if not changed or not any(isinstance(c, tuple) for c in changed):
+            return _without(facts, changed)
+        plain = {c for c in changed if not isinstance(c, tuple)}
+        plain |= {OUTSIDE if c[1] in self._parameters else MEMORY for c in changed if isinstance(c, tuple)}
+        return _without(facts, plain)
 
     def _changes(self, e: Expr, facts: Facts) -> set[int]:
         """_assigned_in(e), where a call to a predicate helper writes nothing. (Only
@@ -649,8 +665,11 @@ def _without(facts: Facts, variables) -> Facts:
     def gone(key) -> bool:
         if key in variables:
             return True
-        return isinstance(key, tuple) and (MEMORY in variables and key[1] != "-"
-                                           or not lvalue_reads(key).isdisjoint(variables))
+        if not isinstance(key, tuple):
+            return False
+        if key[1] != "-" and (MEMORY in variables or OUTSIDE in variables and not is_local_array_element(key)):
+            return True
+        return not lvalue_reads(key).isdisjoint(variables)
 
     def kept(f: Fact) -> Fact:
         if not f.implied:
@@ -706,8 +725,42 @@ def _assigned_in(root: Expr, calls: bool = True) -> set[int]:
             target = e.children[0]
         if target is not None:
             var = _variable_any(target)
-            out.add(var if var is not None else MEMORY)
+            through = _pointer_written(target) if var is None else None
+            out.add(var if var is not None else ("via", through) if through is not None else MEMORY)
     return out
+
+
+def _pointer_written(target: Expr) -> int | None:
+    """p for a store to `*p`, `p[i]` or `p->f` (p a variable holding a pointer)."""
+    while target.kind is Kind.PAREN and target.children:
+        target = target.children[-1]
+    if target.kind not in (Kind.UNARY, Kind.SUBSCRIPT, Kind.MEMBER) or not target.children:
+        return None
+    if target.kind is Kind.UNARY and target.op != "*":
+        return None
+    base = _implicit_gone(target.children[0])
+    return base.decl if base.kind is Kind.DECL_REF and base.type.is_pointer else None
+
+
+def _untouched_parameters(body: Stmt) -> set[int]:
+    """The variables the body reads but neither declares nor changes: parameters
+    that keep the value the caller gave."""
+    declared, read = set(), set()
+    work = [body]
+    while work:
+        s = work.pop()
+        declared.update(v for v, _ in s.decls)
+        work.extend(s.body)
+        if s.init is not None:
+            work.append(s.init)
+    for root in _exprs_of(body):
+        stack = [root]
+        while stack:
+            e = stack.pop()
+            stack.extend(e.children)
+            if e.kind is Kind.DECL_REF and e.decl is not None:
+                read.add(e.decl)
+    return read - declared - _assigned(body)
 
 
 def _about_memory(facts: Facts) -> bool:

@@ -798,6 +798,7 @@ def lvalue_key(e: Expr) -> LvalueKey | None:
     base = _through_casts(base)
     if index is None and base.kind is Kind.UNARY and base.op in ("post++", "post--") and base.children:
         base = _through_casts(base.children[0])  # `*p++` reads *p, then p moves
+    array = base.kind is Kind.DECL_REF and not base.type.is_pointer  # a local array: `head[4]`
     if base.kind is Kind.DECL_REF and base.decl is not None:
         pointer = base.decl
     else:
@@ -806,18 +807,23 @@ def lvalue_key(e: Expr) -> LvalueKey | None:
             return None
     k = 0 if index is None else index.value
     if k is not None:
-        return (pointer, "k", k)  # `*p` is `p[0]`
+        return (pointer, "ka" if array else "k", k)  # `*p` is `p[0]`
     var = _through_casts(index)
     if var.kind is not Kind.DECL_REF or var.decl is None:
         return None
-    return (pointer, "v", var.decl)
+    return (pointer, "va" if array else "v", var.decl)
+
+
+def is_local_array_element(key: LvalueKey) -> bool:
+    """An element of an array the function declares (`head[4]`), not memory a pointer reaches."""
+    return key[1] in ("ka", "va")
 
 
 def lvalue_reads(key: LvalueKey) -> frozenset[int]:
     """The variables an lvalue key (or a difference_key) reads: its pointers and indexes."""
     pointer, how, index = key
     out = lvalue_reads(pointer) if isinstance(pointer, tuple) else frozenset({pointer})
-    return out | {index} if how in ("v", "-") else out
+    return out | {index} if how in ("v", "va", "-") else out
 
 
 def difference_key(x: int, y: int) -> tuple:

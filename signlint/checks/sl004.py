@@ -55,8 +55,10 @@ def narrow_shifts(code: str, widenings: list[Widening], analysis: ValueAnalysis,
 
 
 def is_late_cast(shift: Expr, sink: Expr, analysis: ValueAnalysis) -> bool:
-    """`(u64)(pfn << 12)`: an explicit cast applied to the shift itself, by a count
-    the code bounds (a count nothing bounds stays SL004's assumption)."""
-    if not (sink.kind is Kind.CAST and sink.explicit and sink.children):
+    """`(u64)(pfn << 12)`: an explicit cast to an unsigned type applied to the shift
+    itself, by a count the code bounds (a count nothing bounds stays SL004's
+    assumption). A cast to a signed type (`(FT_Pos)(width << 6)`, freetype) may be
+    there for the sign, not the width: SL004's too."""
+    if not (sink.kind is Kind.CAST and sink.explicit and sink.children) or sink.type.signed:
         return False
     return strip(sink.children[0]) is shift and not shift.type.signed and analysis.count_bounded(shift)
