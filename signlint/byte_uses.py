@@ -29,7 +29,7 @@ from dataclasses import replace
 from .context import FunctionRanges, _assigned, _assigned_in, _constant, _reads, _strip
 from .context import _variable_any as _variable
 from .ir import Expr, Kind, Stmt, StmtKind
-from .values import ValueAnalysis, is_char_promotion
+from .values import ValueAnalysis, assembles_bytes, is_char_promotion
 
 ASCII_MAX = 0x7F
 _COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
@@ -129,8 +129,9 @@ class ByteUses:
         still a byte."""
         if byte.type.is_plain_char or not byte.type.signed or use.kind is not Kind.CAST:
             return False
-        # `(u32)(u64)sc` and `c ? sc : b` are still that value
-        parent = self._climb(use, lambda p: p.kind in (Kind.PAREN, Kind.CAST, Kind.CONDITIONAL))[1]
+        # `(u32)(u64)sc`, `c ? sc : b` are still that value; `((unsigned)len + 1) * 4`
+        # (lua's sizestrshr) is arithmetic on it
+        parent = self._climb(use, lambda p: p.kind in (Kind.PAREN, Kind.CAST, Kind.CONDITIONAL) or _counted(p))[1]
         return parent is None or parent.kind not in (Kind.BINARY, Kind.COMPOUND_ASSIGN) or parent.op in (
             "=", *_COMPARISONS)
 
@@ -400,6 +401,20 @@ def drop_harmless_chars(analysis: ValueAnalysis, uses: ByteUses) -> None:
 
 def has_char_uses(analysis: ValueAnalysis) -> bool:
     return bool(analysis.char_uses) or any(w.kind == "char" for w in analysis.widenings)
+
+
+def _counted(e: Expr) -> bool:
+    """`x + 1`, `x * 4`, `offsetof(T, f) + x`: a number moved or scaled; not bytes
+    assembled (`(w << 8) + x`) nor `0xff - x`."""
+    if e.kind is not Kind.BINARY or e.op not in ("+", "-", "*") or len(e.children) != 2:
+        return False
+    if e.op == "*":
+        return any(_constant(c) is not None for c in e.children)
+    for c in e.children:
+        k = _constant(c)
+        if k is not None and not 0 <= k < 0xFF or assembles_bytes(c):
+            return False
+    return True
 
 
 def _combined_bytes(e: Expr) -> bool:

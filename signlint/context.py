@@ -790,8 +790,9 @@ def _changed_while_read(root: Expr) -> set[int]:
 
 
 def _moved_after_read(root: Expr) -> set[int]:
-    """The pointers of `*p++` in root that root reads nowhere else: p moves after
-    the read (`n = hexval(*p++)` under a guard on *p)."""
+    """The pointers of `*p++` (and `*(*pp)++`, as _assigned_in's ("via", pp)) in root
+    that root reads nowhere else: p moves after the read (`n = hexval(*p++)` under
+    a guard on *p)."""
     moved, reads = set(), {}
     work = [root]
     while work:
@@ -803,9 +804,12 @@ def _moved_after_read(root: Expr) -> set[int]:
             inner = _strip(e.children[0])
             if inner.kind is Kind.UNARY and inner.op in ("post++", "post--") and inner.children:
                 var = _variable_any(inner.children[0])
+                through = _pointer_written(inner.children[0]) if var is None else None
                 if var is not None:
                     moved.add(var)
-    return {v for v in moved if reads.get(v) == 1}
+                elif through is not None:  # `*(*fmt)++`: the pointer *fmt moves after the read
+                    moved.add(("via", through))
+    return {v for v in moved if reads.get(v[1] if isinstance(v, tuple) else v) == 1}
 
 
 def _variable_any(e: Expr) -> int | None:

@@ -640,9 +640,12 @@ class TranslationUnit:
         return expr.handle.hash
 
     def in_main_file(self, scope) -> bool:
-        """Is a function defined in the file this TU parses (not in a header)?"""
+        """Is a function defined in the file this TU parses, or in a `.c` file it
+        includes (lua's onelua.c includes every source), not in a header?"""
         where = scope.location.file
-        return where is not None and os.path.realpath(where.name) == os.path.realpath(self.path)
+        if where is None:
+            return False
+        return where.name.endswith(".c") or os.path.realpath(where.name) == os.path.realpath(self.path)
 
     def is_one_return(self, scope) -> bool:
         """Is a function's body a single `return` statement? (Cheap: no Stmt tree.)"""

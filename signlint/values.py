@@ -437,7 +437,7 @@ class ValueAnalysis:
         if op in ("|", "^"):  # char bytes combined here: wrong unless cut back to 8 bits
             a, b = _used_as_byte(e, a), _used_as_byte(e, b)
         elif op == "+":  # `(p[1] << 8) + p[2]`, `c + 0x100`
-            a, b = (_used_as_byte(e, x) if _assembles_bytes(other) or _above_byte(y) else x
+            a, b = (_used_as_byte(e, x) if assembles_bytes(other) or _above_byte(y) else x
                     for x, other, y in ((a, e.children[1], b), (b, e.children[0], a)))
         elif op == "-" and _above_byte(a):
             b = _used_as_byte(e, b)  # `0xff - c`: the complement of a byte
@@ -586,7 +586,7 @@ class ValueAnalysis:
         any char added to assembled bytes, `(w << 8) + sc`.)"""
         kids = e.children
         converted = {id(c) for c, other in zip(kids, reversed(kids), strict=True)
-                     if c.kind is Kind.CAST and not c.explicit and not _assembles_bytes(other)}
+                     if c.kind is Kind.CAST and not c.explicit and not assembles_bytes(other)}
         self.char_uses = [(origin, at) for origin, at in self.char_uses
                           if not (id(at) in converted and _explicitly_signed(origin))]
         return frozenset(x for x in pending if not (
@@ -876,10 +876,10 @@ def _explicitly_signed(origin: Expr) -> bool:
     return not byte.type.is_plain_char
 
 
-def _assembles_bytes(e: Expr) -> bool:
+def assembles_bytes(e: Expr) -> bool:
     """Is e a shift or an OR, or a sum with one (after parentheses): bytes being assembled?"""
     while e.kind in (Kind.PAREN, Kind.CAST) and e.children and not e.explicit:
         e = e.children[-1]
     if e.kind is not Kind.BINARY:
         return False
-    return e.op in ("<<", "|") or e.op == "+" and any(_assembles_bytes(c) for c in e.children)
+    return e.op in ("<<", "|") or e.op == "+" and any(assembles_bytes(c) for c in e.children)
