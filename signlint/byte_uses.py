@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .context import FunctionRanges, _assigned, _assigned_in, _constant, _reads, _strip
+from .context import _EXITS, FunctionRanges, _assigned, _assigned_in, _constant, _reads, _strip
 from .context import _variable_any as _variable
 from .ir import Expr, Kind, Stmt, StmtKind
 from .values import ValueAnalysis, assembles_bytes, is_char_promotion
@@ -90,7 +90,26 @@ class ByteUses:
         var = self.stored_variable(use)
         if var is None:
             return self._compared_in_place(use, offset)
-        return self._tested_as_ascii(var, _DEPTH, offset)
+        return self._rejected_next(use, var, ASCII_MAX + 1 + offset) or self._tested_as_ascii(var, _DEPTH, offset)
+
+    def _rejected_next(self, use: Expr, var: int, low: int) -> bool:
+        """`size = *hdr++ - '0'; if (size > 9) return -1;` (git's parse_loose_header):
+        the statement right after the store leaves for every value from low up, in
+        both readings. Whatever var holds after it is either that byte, checked, or
+        a value stored since (judged where it is stored)."""
+        root = self._root.get(id(use))
+        stmt = self._statement.get(id(root)) if root is not None else self._statement.get(id(use))
+        outer = self._outer.get(id(stmt)) if stmt is not None else None
+        if outer is None or outer.kind is not StmtKind.COMPOUND:
+            return False
+        at = next(i for i, s in enumerate(outer.body) if s is stmt)
+        check = outer.body[at + 1] if at + 1 < len(outer.body) else None
+        if check is None or check.kind is not StmtKind.IF or len(check.body) != 1 or not _leaves(check.body[0]):
+            return False
+        if var in _assigned_in(check.exprs[0], calls=False) or _reads_in(check.body[0], var):
+            return False  # `if (digit > 9) return digit;` lets the value out
+        fact = self._ranges._condition(check.exprs[0], False, "", {}).get(var)
+        return fact is not None and 0 <= fact.lo <= fact.hi < low
 
     def _compared_in_place(self, use: Expr, offset: int) -> bool:
         """`((unsigned)(c) - 'A') < 26U` (freetype's ft_isupper): the unsigned byte,
@@ -241,6 +260,27 @@ class ByteUses:
                 return False
         return True
 
+    def assembled_compared_with_ascii(self, promotion: Expr) -> bool:
+        """`(s[0]<<24)|(s[1]<<16)|(s[2]<<8)|s[3]` only tested for equality with
+        constants made of ASCII bytes (git's CACHE_EXT in a `switch` of "TREE",
+        "REUC"...): read unsigned, a byte >= 0x80 sets bit 7 of its place, which no
+        such constant has; read signed, its ones reach bit 31, which none has either.
+        So no such value matches in either reading, and every other value is the
+        same in both."""
+        top, parent = self._climb(promotion, lambda p: _transparent(p) or _assembly_step(p))
+        if top is promotion or not _assembled_chars(top):
+            return False
+        if parent is not None:
+            if parent.kind is not Kind.BINARY or parent.op not in ("==", "!=") or len(parent.children) != 2:
+                return False
+            other = parent.children[1] if parent.children[0] is top else parent.children[0]
+            return _ascii_word(_constant(other))
+        stmt = self._statement.get(id(top))
+        if stmt is None or stmt.kind is not StmtKind.SWITCH or stmt.exprs[0] is not top:
+            return False
+        labels = _case_values(stmt.body[0])
+        return labels is not None and all(lo == hi and _ascii_word(lo) for lo, hi in labels)
+
     def used_as_number(self, byte: Expr) -> bool:
         """Is the char variable `byte` reads also used as a shift count?"""
         var = _variable(byte)
@@ -292,12 +332,18 @@ class ByteUses:
         if self._replaced_before(read, var, low):
             return True
         at, parent = self._climb(read)
+        if self._glibc_class_index(parent):
+            return True
+        if parent is not None and parent.kind is Kind.CAST and parent.type.is_integer and parent.type.bits == 8:
+            return True  # `(unsigned char)(c)` (git's sane_istest): the low 8 bits, the same in both readings
         if parent is None or parent.kind is not Kind.BINARY or len(parent.children) != 2:
             return False
         other = parent.children[1] if parent.children[0] is at else parent.children[0]
         k = _constant(other)
         if parent.op == "&" and k is not None and 0 <= k <= 0xFF:
             return True  # `c & 0xFC`: the same low bits in both readings
+        if parent.op == "<<" and parent.children[0] is at and k is not None and read.type.bits - 8 <= k:
+            return True  # `c << 24` in 32 bits: only the low 8 bits stay, the same in both readings
         op = parent.op if parent.children[0] is at else _MIRRORED.get(parent.op, parent.op)
         if op in _COMPARISONS:
             # `digit < base` with base proved 8: its highest value stands for it
@@ -313,6 +359,16 @@ class ByteUses:
             stored = self.stored_variable(parent) or self.stored_variable(self._climb(parent)[0])
             return stored is not None and stored != var and self._tested_as_ascii(stored, depth - 1)
         return False
+
+    def _glibc_class_index(self, cast: Expr | None) -> bool:
+        """`(*__ctype_b_loc())[(int)(c)]`, glibc's isspace(c) and its kin: the
+        table is indexed -128..255 and its -128..-1 are laid out as 0x80..0xff
+        (locale/C-ctype.c), so 0xffffff80.. as an int classifies as 0x80.. does."""
+        if cast is None or cast.kind is not Kind.CAST or not cast.type.signed or cast.type.bits != 32:
+            return False
+        index, table = self._climb(cast, lambda p: p.kind is Kind.PAREN)
+        return (table is not None and table.kind is Kind.SUBSCRIPT and table.children[-1] is index
+                and self._ranges.is_glibc_ctype_table(table))
 
     def _replaced_before(self, read: Expr, var: int, low: int) -> bool:
         """`if (c > 127) c = UNICODE_R_CHAR;` is the last statement before read that
@@ -385,7 +441,7 @@ def drop_harmless_chars(analysis: ValueAnalysis, uses: ByteUses) -> None:
         byte = promotion.children[-1] if is_char_promotion(promotion) else promotion
         return (uses.used_as_number(byte) or uses.only_ascii_tests(use) or uses.signed_number_converted(byte, use)
                 or uses.signed_number_in_product(byte, promotion, use) or uses.xor_compared_only(use)
-                or uses.bytes_combined_only(use))
+                or uses.bytes_combined_only(use) or uses.assembled_compared_with_ascii(promotion))
 
     analysis.char_uses = [(p, u) for p, u in analysis.char_uses if not harmless(p, u)]
     kept = []
@@ -415,6 +471,75 @@ def _counted(e: Expr) -> bool:
         if k is not None and not 0 <= k < 0xFF or assembles_bytes(c):
             return False
     return True
+
+
+def _leaves(s: Stmt) -> bool:
+    """Does s always leave (`return -1;`, `{ error(...); break; }`)?"""
+    while s.kind is StmtKind.COMPOUND and s.body:
+        s = s.body[-1]
+    return s.kind in _EXITS
+
+
+def _reads_in(s: Stmt, var: int) -> bool:
+    """Does any expression of s, or of a statement inside it, read var?"""
+    work = [s]
+    while work:
+        x = work.pop()
+        if any(_reads(e, {var}) for e in x.exprs) or any(init is not None and _reads(init, {var})
+                                                          for _, init in x.decls):
+            return True
+        work.extend(([x.init] if x.init is not None else []) + x.body)
+    return False
+
+
+def _assembly_step(e: Expr) -> bool:
+    """`x | y`, or `x << k` by a constant multiple of 8 below 32."""
+    if e.kind is not Kind.BINARY or len(e.children) != 2:
+        return False
+    if e.op == "|":
+        return True
+    k = _constant(e.children[1]) if e.op == "<<" else None
+    return k is not None and k in (0, 8, 16, 24)
+
+
+def _assembled_chars(e: Expr) -> bool:
+    """Is e made only of char reads put in place by `<<` and joined by `|`?"""
+    work = [e]
+    while work:
+        x = work.pop()
+        while _transparent(x) and x.children:
+            if _char_read(x):
+                break
+            x = x.children[-1]
+        if _char_read(x):
+            continue
+        if not _assembly_step(x) or x.type.bits != 32:
+            return False
+        work.append(x.children[0])
+        if x.op == "|":
+            work.append(x.children[1])
+    return True
+
+
+def _ascii_word(k: int | None) -> bool:
+    """A non-negative 32-bit constant whose four bytes are all below 0x80."""
+    return k is not None and 0 <= k <= 0xFFFFFFFF and all((k >> shift) & 0x80 == 0 for shift in (0, 8, 16, 24))
+
+
+def _case_values(body: Stmt) -> list[tuple[int, int]] | None:
+    """The values of a switch body's case labels (not those of switches inside it);
+    None when one is not a constant."""
+    out, work = [], [body]
+    while work:
+        s = work.pop()
+        if s.kind is StmtKind.SWITCH:
+            continue
+        if s.kind is StmtKind.CASE:
+            if s.case_values is None:
+                return None
+            out.append(s.case_values)
+        work.extend(([s.init] if s.init is not None else []) + s.body)
+    return out
 
 
 def _combined_bytes(e: Expr) -> bool:

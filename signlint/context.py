@@ -455,15 +455,20 @@ class FunctionRanges:
         for table, mask in (e.children, reversed(e.children)):
             name = GLIBC_CTYPE_MASKS.get(_constant(mask))
             table = _strip(table)
-            if name is None or table.kind is not Kind.SUBSCRIPT or len(table.children) != 2:
-                continue
-            base = _implicit_gone(table.children[0])
-            if base.kind is Kind.UNARY and base.op == "*" and base.children:
-                call = _implicit_gone(base.children[0])
-                found = self._predicate(call) if call.kind is Kind.CALL else None
-                if found is not None and found.name == GLIBC_CTYPE_TABLE:
-                    return table.children[1], name
+            if name is not None and self.is_glibc_ctype_table(table):
+                return table.children[1], name
         return None
+
+    def is_glibc_ctype_table(self, e: Expr) -> bool:
+        """Is e `(*__ctype_b_loc())[i]`, glibc's character class table read?"""
+        if e.kind is not Kind.SUBSCRIPT or len(e.children) != 2:
+            return False
+        base = _implicit_gone(e.children[0])
+        if base.kind is not Kind.UNARY or base.op != "*" or not base.children:
+            return False
+        call = _implicit_gone(base.children[0])
+        found = self._predicate(call) if call.kind is Kind.CALL else None
+        return found is not None and found.name == GLIBC_CTYPE_TABLE
 
     def _compare(self, subject: Expr, op: str, k: int, why: str) -> Facts:
         found = _view(subject)

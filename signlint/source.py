@@ -32,6 +32,21 @@ class Source:
         """The expression as written, when it is written in one piece, on one line
         (white space folded: it is quoted in messages); with as_used, one assembled
         by macros is shown as the macros are used (`readw(p)`)."""
+        found = self._written(e, as_used)
+        if found is None:
+            return None
+        data, start, end, _ = found
+        return " ".join(data[start:end].decode("utf-8", "replace").split())
+
+    def quoted_as_macro_use(self, e: Expr) -> bool:
+        """Does text(e, as_used=True) quote the whole macro use e sits in, not e
+        itself (`CACHE_EXT(ext)` for its `s[0]`)?"""
+        found = self._written(e, True)
+        return found is not None and found[3]
+
+    def _written(self, e: Expr, as_used: bool) -> tuple[bytes, int, int, bool] | None:
+        """The file's bytes, where e's text starts and ends there, and whether the
+        start was moved back to the macro use e's text begins inside."""
         span = self.span(e)
         begin, end = span.begin, span.end
         if end is None and span.in_macro and as_used:
@@ -41,7 +56,8 @@ class Source:
         if end is None or not begin.path:
             return None
         data = self.tu.file_bytes(begin.path)
-        return " ".join(data[begin.offset : end.offset].decode("utf-8", "replace").split())
+        start = _macro_use_start(data, begin.offset, end.offset) if as_used else begin.offset
+        return data, start, end.offset, start != begin.offset
 
     def apply_to(self, span: Span, edits: list[Edit]) -> str:
         """The text of span with the edits that fall inside it applied ('' if unknown)."""
@@ -73,3 +89,22 @@ class Source:
             return False
         rest = self.tu.file_bytes(span.begin.path)[span.end.offset : span.end.offset + 200]
         return rest.replace(b"\\\n", b" ").lstrip(b" \t").startswith(operator.encode())
+
+
+def _macro_use_start(data: bytes, start: int, end: int) -> int:
+    """Where a quoted expression starts, moved back over a macro's name and '(' when the
+    expression begins in the macro's argument and ends in its body: `s[0]` of
+    `CACHE_EXT(ext)` spans `ext)`, and is quoted as the whole use."""
+    depth = 0
+    for byte in data[start:end]:
+        depth += {40: 1, 41: -1}.get(byte, 0)  # '(' and ')'
+    at = start
+    while depth < 0 and at > 0:
+        at -= 1
+        depth += {40: 1, 41: -1}.get(data[at], 0)
+    if at == start:
+        return start
+    name = at
+    while name > 0 and (chr(data[name - 1]).isalnum() or data[name - 1] == 95):  # '_'
+        name -= 1
+    return name

@@ -477,7 +477,8 @@ class ValueAnalysis:
                     break
             corners = (a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi)
             ideal = ia * ib if ia is not None and ib is not None else None
-            if t.signed and a.nonneg and b.nonneg and max(corners) > t.max and (ideal is None or ideal > t.max):
+            if (t.signed and a.nonneg and b.nonneg and _bounded(a, t) and _bounded(b, t)
+                    and max(corners) > t.max and (ideal is None or ideal > t.max)):
                 # A product of non-negative values that can pass INT_MAX: signed overflow (unless
                 # only a char's sign ones make it that large: `h * (u16)c` is the char's bug).
                 return type_range(t, frozenset({e}), pending, lost)
@@ -749,6 +750,15 @@ def _masked(pending: frozenset, mask: Value, operand: Expr, mask_ones: frozenset
                     y.low <= x.low and y.widening.kind not in ("zero", LATENT) for y in mask_ones)):
             kept.add(x)
     return frozenset(kept)
+
+
+def _bounded(v: Value, t: CType) -> bool:
+    """Whether v's upper bound says more than its type does.
+
+    `i < n` with an int n of unknown range leaves i at most INT_MAX - 1: a count nothing bounds,
+    whose product overflows only on inputs nothing shows to be reachable.
+    """
+    return v.hi < t.max - 1
 
 
 def _power_of_two(v: Value) -> int | None:

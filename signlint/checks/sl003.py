@@ -8,7 +8,7 @@ from ..finding import Finding
 from ..ir import Expr, Kind
 from ..source import Source
 from ..values import ValueAnalysis, Widening, is_char_promotion
-from .edits import cast_operand, place, same_line_end, snippet, text_of
+from .edits import cast_operand, place, same_line_end, snippet, strip, text_of
 
 CODE = "SL003"
 NAME = "signed-char-byte"
@@ -42,7 +42,8 @@ def check(widenings: list[Widening], analysis: ValueAnalysis, source: Source, fu
         span = place(byte, byte, None, source)
         name = text_of(byte, source, "the byte")
         kind = "plain 'char', signed on this target" if char_type.is_plain_char else "'signed char'"
-        message = f"'{name}' is a {kind}: a byte >= 0x80 reads as negative, and {_how(use, source)}"
+        subject = f"a byte in '{name}'" if source.quoted_as_macro_use(strip(byte)) else f"'{name}'"
+        message = f"{subject} is a {kind}: a byte >= 0x80 reads as negative, and {_how(use, source)}"
         if char_type.is_plain_char:
             message += " (on targets where char is unsigned, such as Arm, PowerPC, RISC-V and s390, it is right)"
         fix = cast_operand(byte, byte, "unsigned char", source, "using it as a byte")
