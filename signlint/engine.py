@@ -15,6 +15,7 @@ so the report does not depend on which worker finished first.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -216,6 +217,11 @@ class Engine:
         except Exception as exc:  # a bug in signlint: say so, and go on with the other files
             return UnitOutcome(path, failure=f"{display_path(path)}: internal error ({type(exc).__name__}: {exc})",
                                internal=True)
+        finally:
+            # The expressions and the libclang cursors they wrap form cycles with the parsed
+            # unit, so it outlives analyze() until a full collection; libclang's memory is
+            # invisible to the collector's thresholds, and a worker would hold several units.
+            gc.collect()
 
     def run(self, targets: Targets, how: RunOptions | None = None) -> Report:
         how = how or RunOptions()
