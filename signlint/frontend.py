@@ -302,6 +302,7 @@ class TranslationUnit:
         self._cwd = args[args.index("-working-directory") + 1] if "-working-directory" in args[:-1] else os.getcwd()
         self._ctypes: dict[tuple, CType] = {}  # by canonical type kind (or enum)
         self._type_ctypes: dict[int | None, CType] = {}  # by CXType data0: one entry per type spelled
+        self._tables: dict[int, tuple[int, int] | None] = {}  # const arrays' element ranges, by declaration
         self._file_names: dict[int, str | None] = {}
         self._paths: dict[int, str] = {}  # CXFile -> real path
         self._files: list[tuple[int, int]] | None = None  # see _inclusions
@@ -582,9 +583,27 @@ class TranslationUnit:
             node.kind = Kind.CALL
         elif kid == _SUBSCRIPT:
             node.kind = Kind.SUBSCRIPT
+            if node.type.is_integer and children:
+                node.elements = self._table_range(children[0])
         elif kid == _SIZEOF_LIKE:
             node.value = _evaluate(c)
         return node
+
+    def _table_range(self, base: Expr) -> tuple[int, int] | None:
+        """For `table[i]` where table is a const array whose initializer is a list of
+        constants (`static const char xmlEscapeContent[] = { 8, '&', ... }`): the
+        lowest and highest element, 0 among them (elements left out are 0)."""
+        while base.kind in (Kind.CAST, Kind.PAREN) and base.children and not base.explicit:
+            base = base.children[-1]
+        if base.kind is not Kind.DECL_REF:
+            return None
+        ref = self._fast.lib.clang_getCursorReferenced(base.handle)
+        if ref._kind_id != _VAR_DECL:
+            return None
+        key = ref.hash
+        if key not in self._tables:
+            self._tables[key] = _constant_elements(ref, self._tu)
+        return self._tables[key]
 
     def _ctype_of(self, c) -> CType:
         """The type of a cursor, cached per type as spelled (a typedef, say)."""
@@ -873,6 +892,26 @@ def _enum_range(values: list[int], t: CType) -> tuple[int, int] | None:
     top = max(max(values).bit_length(), (-min(values) - 1).bit_length() if min(values) < 0 else 0)
     lo, hi = (-(1 << top), (1 << top) - 1) if min(values) < 0 else (0, (1 << top) - 1)
     return (lo, hi) if t.min <= lo and hi <= t.max and (lo, hi) != (t.min, t.max) else None
+
+
+def _constant_elements(decl, tu) -> tuple[int, int] | None:
+    """The range of a const array's constant initializer elements (with 0), or None."""
+    decl._tu = tu
+    t = decl.type
+    if t.kind not in (ci.TypeKind.CONSTANTARRAY, ci.TypeKind.INCOMPLETEARRAY):
+        return None
+    if not t.element_type.is_const_qualified():
+        return None
+    lists = [c for c in decl.get_children() if c.kind == ci.CursorKind.INIT_LIST_EXPR]
+    if len(lists) != 1:
+        return None
+    values = [0]
+    for element in lists[0].get_children():
+        value = _evaluate(element)
+        if value is None:
+            return None
+        values.append(value)
+    return min(values), max(values)
 
 
 def _evaluate(c) -> int | None:

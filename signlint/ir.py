@@ -60,6 +60,7 @@ class Expr:
     explicit: bool = False  # for CAST: written in the source
     handle: object = None  # the front end's own reference, for locations and spellings
     decl: int | None = None  # for DECL_REF of a local variable or parameter: its identity
+    elements: tuple[int, int] | None = None  # for SUBSCRIPT of a const array with constant elements: their range
 
     def __repr__(self) -> str:  # short, for test failures
         return f"<{self.kind.value} {self.op or ''} {self.type.bits}{'s' if self.type.signed else 'u'}>"

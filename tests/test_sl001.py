@@ -44,13 +44,23 @@ def test_flagged(lint, code):
 @pytest.mark.parametrize("code", [
     "u64 f(u8 b, unsigned n) { return b << n; }",
     "struct s { u8 order; }; u64 f(struct s *s) { return 1 << s->order; }",
-    "static const u8 t[] = { 31 }; u64 f(int i) { return 1 << t[i]; }",
+    "static u8 t[] = { 31 }; u64 f(int i) { return 1 << t[i]; }",
     "static int get(u8 b, int n) { return b << n; } u64 f(u8 b, int n) { return get(b, n); }",
 ])
 def test_a_count_nothing_bounds_is_sl007(lint, code):
     """Whether the count reaches the sign bit is decided elsewhere: opt-in SL007, not SL001."""
     assert lint(code) == []
     assert lint.__wrapped__(code, rules={"SL001", "SL007"}) == [(1, "SL007")]
+
+
+@pytest.mark.parametrize("code, want", [
+    ("static const u8 t[] = { 12, 31 }; u64 f(int i) { return 1 << t[i]; }", [(1, "SL001")]),
+    ("static const u8 t[] = { 12, 20 }; u64 f(int i) { return 1 << t[i]; }", []),
+    ("static const u8 t[4] = { 20 }; u64 f(u8 b, int i) { return b << t[i]; }", []),
+])
+def test_a_const_tables_elements_bound_the_count(lint, code, want):
+    """The initializer of a const table is in the code: its largest element decides."""
+    assert lint.__wrapped__(code, rules={"SL001", "SL007"}) == want
 
 
 @pytest.mark.parametrize("code", [
