@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .ir import CType, Expr, Kind, Stmt, StmtKind
+from .ir import CType, Expr, Kind, Stmt, StmtKind, implicit_gone
 from .values import MEMORY, ValueAnalysis, difference_key, is_local_array_element, lvalue_key, lvalue_reads
 
 # In a set of changed variables: memory was written through a parameter that the
@@ -463,10 +463,10 @@ class FunctionRanges:
         """Is e `(*__ctype_b_loc())[i]`, glibc's character class table read?"""
         if e.kind is not Kind.SUBSCRIPT or len(e.children) != 2:
             return False
-        base = _implicit_gone(e.children[0])
+        base = implicit_gone(e.children[0])
         if base.kind is not Kind.UNARY or base.op != "*" or not base.children:
             return False
-        call = _implicit_gone(base.children[0])
+        call = implicit_gone(base.children[0])
         found = self._predicate(call) if call.kind is Kind.CALL else None
         return found is not None and found.name == GLIBC_CTYPE_TABLE
 
@@ -556,13 +556,6 @@ def _labels(s: Stmt) -> tuple[list[Stmt], Stmt]:
 def _strip(e: Expr) -> Expr:
     """Without parentheses and conversions that keep every value (`(long)x` too)."""
     while e.children and (e.kind is Kind.PAREN or e.kind is Kind.CAST and _widens(e)):
-        e = e.children[-1]
-    return e
-
-
-def _implicit_gone(e: Expr) -> Expr:
-    """Without parentheses and implicit conversions (of pointers too)."""
-    while e.children and (e.kind is Kind.PAREN or e.kind is Kind.CAST and not e.explicit):
         e = e.children[-1]
     return e
 
@@ -743,7 +736,7 @@ def _pointer_written(target: Expr) -> int | None:
         return None
     if target.kind is Kind.UNARY and target.op != "*":
         return None
-    base = _implicit_gone(target.children[0])
+    base = implicit_gone(target.children[0])
     return base.decl if base.kind is Kind.DECL_REF and base.type.is_pointer else None
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
-from .ir import NOT_INTEGER, CType, Expr, Kind, Position, Root, Span, Stmt, StmtKind
+from .ir import NOT_INTEGER, CType, Expr, Kind, Position, Root, Span, Stmt, StmtKind, implicit_gone
 
 
 class FrontendError(Exception):
@@ -593,8 +593,7 @@ class TranslationUnit:
         """For `table[i]` where table is a const array whose initializer is a list of
         constants (`static const char xmlEscapeContent[] = { 8, '&', ... }`): the
         lowest and highest element, 0 among them (elements left out are 0)."""
-        while base.kind in (Kind.CAST, Kind.PAREN) and base.children and not base.explicit:
-            base = base.children[-1]
+        base = implicit_gone(base)
         if base.kind is not Kind.DECL_REF:
             return None
         ref = self._fast.lib.clang_getCursorReferenced(base.handle)

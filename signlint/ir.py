@@ -66,6 +66,13 @@ class Expr:
         return f"<{self.kind.value} {self.op or ''} {self.type.bits}{'s' if self.type.signed else 'u'}>"
 
 
+def implicit_gone(e: Expr) -> Expr:
+    """e without parentheses and implicit conversions (of pointers too)."""
+    while e.children and (e.kind is Kind.PAREN or e.kind is Kind.CAST and not e.explicit):
+        e = e.children[-1]
+    return e
+
+
 @dataclass(frozen=True, slots=True)
 class Position:
     """A point in a file: 1-based line and column (in bytes), 0-based byte offset."""

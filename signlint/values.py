@@ -293,7 +293,7 @@ class ValueAnalysis:
                 if index.is_plain_char and index.signed and value.lo is not None and value.lo < 0:
                     self.char_uses.append((child, e))
                 self._char_use(value, e, plain_only=True)  # a `signed char` index is a number
-            if e.elements is not None and t.is_integer and t.min <= e.elements[0] <= e.elements[1] <= t.max:
+            if e.elements is not None and t.min <= e.elements[0] <= e.elements[1] <= t.max:
                 self._commit(*kids)  # a const table's element: what its initializer holds
                 return Value(*e.elements)
         self._commit(*kids)
