@@ -24,15 +24,14 @@ API: ``load(path, missing_ok=False) -> Baseline``, ``filter(findings, baseline, 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .finding import Finding
 from .fingerprint import fingerprints, relative_path
+from .report_file import write_text
 
 VERSION = 1
 
@@ -138,27 +137,5 @@ def write(path: str, findings: Iterable[Finding], root: str, keep: Iterable[Entr
     items = sorted(merged.values())
     data = {"findings": [e.as_json() for e in items], "tool": "signlint", "version": VERSION}
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, temp = tempfile.mkstemp(prefix=".signlint-baseline-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(temp, _mode(path))
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    write_text(path, text)
     return len(items)
-
-
-def _mode(path: str) -> int:
-    """The existing file's permissions, else the usual ones for a new file."""
-    try:
-        return os.stat(path).st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections import Counter
 
 import click
@@ -35,6 +34,7 @@ from .frontend import FrontendError, libclang_version
 from .output import display_path, format_json, format_text, incomplete_summary, unsafe_available
 from .parallel import WorkerError, default_jobs
 from .progress import MODES, Progress
+from .report_file import STDOUT, write_text
 from .rule_docs import rule_document
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -112,7 +112,8 @@ def cli() -> None:
                    "(a helper's return type) or read a stored int as unsigned.")
 @click.option("--format", "--output-format", "format_", type=click.Choice(FORMAT_NAMES), default="text",
               show_default=True, help="Report format.")
-@click.option("-o", "--output", "output", metavar="FILE", help="Write the report to FILE instead of stdout.")
+@click.option("-o", "--output", "output", metavar="FILE",
+              help="Write the report to FILE (- for stdout); a symlink is written through, a device written to.")
 @click.option("--diff-base", metavar="REF", help="Report only findings on lines changed since REF (git diff).")
 @click.option("--staged", is_flag=True, help="With --diff-base: the staged changes only.")
 @click.option("--baseline", "baseline_file", metavar="FILE", help="Known findings (JSON) not to report again.")
@@ -193,7 +194,10 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
         for idle in suppress.unused([suppress.scan(p) for p in analysed], suppressed, settings.rules):
             click.echo(f"{display_path(idle.path)}:{idle.line}: warning: unused suppression: {idle.text}", err=True)
     if update_baseline:
-        count = baselines.write(baseline_file, findings, root, keep=known.outside(targets.wanted, root))
+        try:
+            count = baselines.write(baseline_file, findings, root, keep=known.outside(targets.wanted, root))
+        except OSError as exc:
+            _fail(f"cannot write {baseline_file}: {exc.strerror or exc}")
         click.echo(f"signlint: wrote {count} finding(s) to {baseline_file}", err=True)
         progress.summary(report, findings)
         ctx.exit(_status(report, [], exit_zero, allow_incomplete or settings.config.allow_incomplete))
@@ -207,8 +211,8 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
         findings = _fix(engine, targets, findings, write=fix_, unsafe=unsafe_fixes)
 
     text = _render(findings, format_, root, statistics)
-    if output:
-        _write_atomically(output, text)
+    if output and not (output == STDOUT and diff_):
+        _write_report(output, text)
     elif not diff_:
         click.echo(text, nl=False)
     if format_ == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
@@ -266,15 +270,11 @@ def _render(findings: list, format_: str, root: str, statistics: bool) -> str:
     return FORMATS[format_](findings, root)
 
 
-def _write_atomically(path: str, text: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
+def _write_report(path: str, text: str) -> None:
     try:
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=".signlint-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(temp, path)
+        write_text(path, text)
     except OSError as exc:
-        _fail(f"cannot write {path}: {exc.strerror}")
+        _fail(f"cannot write {path}: {exc.strerror or exc}")
 
 
 @cli.command()
@@ -301,7 +301,7 @@ def merge(files, output) -> None:
     for warning in warnings:
         click.echo(f"signlint: warning: {warning}", err=True)
     if output:
-        _write_atomically(output, text)
+        _write_report(output, text)
     else:
         click.echo(text, nl=False)
 
