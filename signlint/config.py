@@ -1,5 +1,6 @@
 """Configuration files: ``[tool.signlint]`` in pyproject.toml, or the top-level
-keys of ``.signlint.toml`` / ``signlint.toml``.
+keys of ``.signlint.toml`` / ``signlint.toml`` (which may also use a
+``[tool.signlint]`` table).
 
 Discovery walks upward from each path named on the command line (in order) and
 takes the first configuration found, nearest first. In one folder
@@ -111,6 +112,8 @@ def load(path: str) -> Config:
         where = " in [tool.signlint]"
         if not isinstance(data, dict):
             raise ConfigError(f"{display_path(path)}: [tool.signlint] must be a table")
+    elif "tool" in data:
+        data, where = _unwrap_tool_table(path, data), " in [tool.signlint]"
     for key in data:
         if key not in KEYS:
             close = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1)
@@ -172,6 +175,21 @@ def load(path: str) -> Config:
         unsafe_fixes=unsafe_fixes,
         allow_incomplete=allow_incomplete,
     )
+
+
+def _unwrap_tool_table(path: str, data: dict) -> dict:
+    """signlint.toml may hold its keys under [tool.signlint], as pyproject.toml does
+    (a file moved out of pyproject.toml), but not both ways at once."""
+    tool = data["tool"]
+    table = tool.get("signlint") if isinstance(tool, dict) else None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{display_path(path)}: unknown key 'tool'; write the keys at the top level, "
+                          "or under [tool.signlint]")
+    others = sorted(k for k in data if k != "tool")
+    if others:
+        raise ConfigError(f"{display_path(path)}: both top-level keys ({', '.join(others)}) and [tool.signlint]; "
+                          "keep one of the two")
+    return table
 
 
 def _read(path: str) -> dict:

@@ -9,13 +9,22 @@ may be globs such as ``SL*``)::
     x = b << 24;  // NOLINT(signlint-SL001)      (clang-tidy style: this line)
     // NOLINTNEXTLINE(signlint-SL001)            (clang-tidy style: the next line)
     x = b << 24;  // NOLINT(signlint-*, bugprone-*)
+    x = b << 24;  // NOLINT                       (bare: every check, signlint's too)
+    // NOLINTBEGIN(signlint-SL001)                (a region, up to the NOLINTEND with
+    ...                                            the same check list)
+    // NOLINTEND(signlint-SL001)
 
 A ``signlint: ignore`` comment covers the lines it is written on; when it stands
 alone (no code on its first or last line) it also covers the line after it. A
-comment after code on one line does not reach into the next line. NOLINT covers
-its own line, NOLINTNEXTLINE the line after it, as in clang-tidy; only check
-patterns that begin with ``signlint-`` count, so a bare ``NOLINT``,
-``NOLINT(*)`` or ``NOLINT(bugprone-foo)`` leaves signlint's findings alone.
+comment after code on one line does not reach into the next line. The NOLINT
+forms are read as clang-tidy reads them: NOLINT covers its own line,
+NOLINTNEXTLINE the line after it, NOLINTBEGIN..NOLINTEND the lines between
+(both included); a check list names signlint's rules as ``signlint-SL001`` or any
+glob matching that name (``signlint-*``, ``*``), and no list means every check.
+``NOLINT(bugprone-foo)`` leaves signlint's findings alone. A NOLINTBEGIN never
+closed, or a NOLINTEND never opened, is a problem and suppresses nothing. A
+NOLINT that does not name signlint is never reported as unused: it may be meant
+for another tool.
 
 A ``signlint: ignore`` without a rule list suppresses nothing and is reported
 as a problem (the CLI shows it as a warning), as are unknown rule codes.
@@ -41,7 +50,7 @@ from .finding import Finding
 HINT = "signlint: ignore needs a rule list, e.g. signlint: ignore[SL001]"
 
 _IGNORE = re.compile(r"signlint\s*:\s*ignore\b(?:\s*\[([^\]\n]*)\])?", re.IGNORECASE)
-_NOLINT = re.compile(r"\bNOLINT(NEXTLINE)?\b(?:\(([^)\n]*)\))?")
+_NOLINT = re.compile(r"\bNOLINT(NEXTLINE|BEGIN|END)?\b(?:\(([^)\n]*)\))?")
 _CHECK_PREFIX = "signlint-"
 _ANY_DIRECTIVE = re.compile(r"(?i:signlint)|NOLINT")  # what both directives need to match
 
@@ -73,6 +82,7 @@ class Suppression:
     last: int
     patterns: tuple[str, ...]
     text: str  # the directive as written, e.g. 'signlint: ignore[SL001]'
+    explicit: bool = True  # names signlint; a bare NOLINT may be meant for another tool
 
     def matches(self, rule: str) -> bool:
         return any(fnmatchcase(rule.upper(), p) for p in self.patterns)
@@ -135,6 +145,7 @@ def parse(text: str, path: str = "<string>") -> FileSuppressions:
     comments, code_lines = _lex(text)
     suppressions: list[Suppression] = []
     problems: list[Problem] = []
+    regions: list[tuple] = []  # open NOLINTBEGINs: (line, key, patterns, directive, explicit)
     for comment in comments:
         standalone = comment.first not in code_lines and comment.last not in code_lines
         for m in _IGNORE.finditer(comment.text):
@@ -148,18 +159,56 @@ def parse(text: str, path: str = "<string>") -> FileSuppressions:
             problems.extend(Problem(path, line, f"unknown rule code {p} in '{directive}'")
                             for p in patterns if not _known(p))
             last = comment.last + 1 if standalone else comment.last
-            suppressions.append(Suppression(path, line, line, last, patterns, directive))
+            suppressions.append(Suppression(path, line, line, last, patterns, directive, True))
         for m in _NOLINT.finditer(comment.text):
             line = comment.first + comment.text.count("\n", 0, m.start())
-            checks = [c for c in _split(m.group(2) or "") if c.lower().startswith(_CHECK_PREFIX)]
-            if not checks:
+            kind, directive = m.group(1), m.group(0)
+            patterns = _nolint_patterns(m.group(2))
+            if not patterns:
                 continue  # another tool's NOLINT
-            patterns = tuple(c[len(_CHECK_PREFIX):].upper() for c in checks)
-            problems.extend(Problem(path, line, f"unknown rule code {p} in '{m.group(0)}'")
+            problems.extend(Problem(path, line, f"unknown rule code {p} in '{directive}'")
                             for p in patterns if not _known(p))
-            target = line + 1 if m.group(1) else line
-            suppressions.append(Suppression(path, line, target, target, patterns, m.group(0)))
+            explicit = m.group(2) is not None and _CHECK_PREFIX in m.group(2).lower()
+            if kind == "BEGIN":
+                regions.append((line, _region_key(m.group(2)), patterns, directive, explicit))
+            elif kind == "END":
+                opened = [r for r in regions if r[1] == _region_key(m.group(2))]
+                if not opened:
+                    problems.append(Problem(path, line, f"'{directive}' without a matching NOLINTBEGIN"))
+                    continue
+                begin = opened[-1]
+                regions.remove(begin)
+                suppressions.append(Suppression(path, begin[0], begin[0], line, begin[2], begin[3], begin[4]))
+            else:
+                target = line + 1 if kind == "NEXTLINE" else line
+                suppressions.append(Suppression(path, line, target, target, patterns, directive, explicit))
+    # As clang-tidy: a region never closed suppresses nothing, and says so.
+    problems.extend(Problem(path, r[0], f"'{r[3]}' without a matching NOLINTEND; it suppresses nothing")
+                    for r in regions)
     return FileSuppressions(path, tuple(suppressions), tuple(problems))
+
+
+def _nolint_patterns(checks: str | None) -> tuple[str, ...]:
+    """The rule-code patterns a NOLINT's check list names for signlint, as clang-tidy
+    reads it: no list means every check; `signlint-SL001`, `signlint-*`; and any other
+    glob that matches a check name `signlint-slNNN` (such as `*`)."""
+    if checks is None:
+        return ("*",)
+    out: list[str] = []
+    for check in _split(checks):
+        lower = check.lower()
+        if lower.startswith(_CHECK_PREFIX):
+            out.append(check[len(_CHECK_PREFIX):].upper())
+        elif lower == "*":
+            out.append("*")
+        else:
+            out.extend(code for code in RULES if fnmatchcase(f"{_CHECK_PREFIX}{code.lower()}", lower))
+    return tuple(dict.fromkeys(out))
+
+
+def _region_key(checks: str | None) -> str:
+    """NOLINTEND closes the NOLINTBEGIN with the same check list (clang-tidy)."""
+    return ",".join(_split(checks or "")).lower()
 
 
 def _split(items: str) -> list[str]:
@@ -277,6 +326,8 @@ def unused(scanned: Iterable[FileSuppressions], suppressed: Iterable[Finding],
     out: list[Unused] = []
     for fs in files:
         for s in fs.suppressions:
+            if not s.explicit:
+                continue  # a bare NOLINT or NOLINT(*) silencing some other tool is not idle
             judged = [p for p in s.patterns if _judged(p, ran)]
             idle = [p for p in judged if (s, p) not in used]
             if not idle:

@@ -45,6 +45,12 @@ SUPPRESSED_FORMS = [
     "  x |= b << 24; // NOLINT(signlint-SL*)\n",
     "  // NOLINTNEXTLINE(signlint-SL001)\n  x |= b << 24;\n",
     "  x |= b << 24; // signlint: ignore[ALL]\n",
+    "  x |= b << 24; // NOLINT\n",  # clang-tidy's bare NOLINT: every check
+    "  x |= b << 24; // NOLINT(*)\n",
+    "  x |= b << 24; // NOLINT(sign*)\n",
+    "  // NOLINTNEXTLINE\n  x |= b << 24;\n",
+    "  // NOLINTBEGIN(signlint-SL001)\n  x |= b << 24;\n  // NOLINTEND(signlint-SL001)\n",
+    "  // NOLINTBEGIN\n  x |= 1;\n  x |= b << 24;\n  // NOLINTEND\n",
 ]
 
 
@@ -62,10 +68,13 @@ def test_each_form_suppresses_its_line_and_nothing_after(tmp_path, form):
 
 
 NOT_SUPPRESSED_FORMS = [
-    "  x |= b << 24; // NOLINT\n",  # clang-tidy's bare NOLINT is not for signlint
-    "  x |= b << 24; // NOLINT(*)\n",
     "  x |= b << 24; // NOLINT(bugprone-narrowing)\n",
-    "  // NOLINTNEXTLINE\n  x |= b << 24;\n",
+    "  x |= b << 24; // NOLINT()\n",
+    "  // NOLINTNEXTLINE(bugprone-*)\n  x |= b << 24;\n",
+    "  // NOLINTBEGIN(bugprone-*)\n  x |= b << 24;\n  // NOLINTEND(bugprone-*)\n",
+    "  // NOLINTBEGIN(signlint-SL001)\n  // NOLINTEND(signlint-SL001)\n  x |= b << 24;\n",  # closed before
+    "  // NOLINTBEGIN(signlint-SL001)\n  x |= b << 24;\n",  # never closed: suppresses nothing
+    "  // NOLINTBEGIN(signlint-SL001)\n  x |= b << 24;\n  // NOLINTEND(signlint-SL002)\n",  # not its END
     "  // NOLINT(signlint-SL001)\n  x |= b << 24;\n",  # NOLINT covers its own line only
     "  x |= 1; // signlint: ignore[SL001]\n  x |= b << 24;\n",  # after code: does not reach the next line
     "  // signlint: ignore[SL001]\n\n  x |= b << 24;\n",  # a blank line between
@@ -111,6 +120,30 @@ def test_unknown_codes_are_problems_and_suppress_nothing(tmp_path):
         (first, "unknown rule code SL999 in 'signlint: ignore[SL999]'"),
         (first + 1, "unknown rule code XY1 in 'NOLINT(signlint-XY1)'"),
     ]
+
+
+def test_unmatched_nolint_regions_are_problems(tmp_path):
+    path, first = c_file(tmp_path / "a.c", f"  // NOLINTEND(signlint-SL001)\n  // NOLINTBEGIN(signlint-*)\n  {BUG}\n")
+    kept, _, problems = suppress.apply(analyze([path]).findings)
+    assert lines_of(kept) == [first + 2]
+    assert [(p.line, p.message) for p in problems] == [
+        (first, "'NOLINTEND(signlint-SL001)' without a matching NOLINTBEGIN"),
+        (first + 1, "'NOLINTBEGIN(signlint-*)' without a matching NOLINTEND; it suppresses nothing"),
+    ]
+
+
+def test_regions_nest_and_close_by_their_check_list(tmp_path):
+    text = ("  // NOLINTBEGIN(signlint-SL001)\n  // NOLINTBEGIN(signlint-SL002)\n  // NOLINTEND(signlint-SL001)\n"
+            f"  {BUG}\n  // NOLINTEND(signlint-SL002)\n  {BUG}\n")
+    path, first = c_file(tmp_path / "a.c", text)
+    kept, suppressed, problems = suppress.apply(analyze([path]).findings)
+    assert lines_of(kept) == [first + 3, first + 5] and problems == []
+
+
+def test_a_nolint_that_does_not_name_signlint_is_never_unused(tmp_path):
+    path, first = c_file(tmp_path / "a.c", "  x |= 1; // NOLINT\n  x |= 2; // NOLINT(signlint-SL001)\n")
+    scanned = suppress.scan(str(path))
+    assert [u.line for u in suppress.unused([scanned], [])] == [first + 1]
 
 
 def test_problems_are_reported_for_files_without_findings(tmp_path):
@@ -251,6 +284,12 @@ def test_config_extra_args_reach_the_engine(tmp_path):
      "signlint.toml: 'per-file-ignores' entry 'a.c' must be a list of rule codes"),
     ("signlint.toml", "ignore = ['SL999']\n",
      f"signlint.toml: 'ignore' names an unknown rule code 'SL999' (known: {', '.join(sorted(RULES))})"),
+    ("signlint.toml", "[tool.signlint]\nexclude = [1]\n",
+     "signlint.toml: 'exclude' in [tool.signlint] must be a list of strings"),
+    ("signlint.toml", "select = ['SL001']\n[tool.signlint]\nignore = ['SL002']\n",
+     "signlint.toml: both top-level keys (select) and [tool.signlint]; keep one of the two"),
+    ("signlint.toml", "[tool.ruff]\nline-length = 1\n",
+     "signlint.toml: unknown key 'tool'; write the keys at the top level, or under [tool.signlint]"),
 ])
 def test_config_errors_name_the_key_and_the_file(tmp_path, monkeypatch, name, text, message):
     monkeypatch.chdir(tmp_path)
@@ -258,6 +297,13 @@ def test_config_errors_name_the_key_and_the_file(tmp_path, monkeypatch, name, te
     with pytest.raises(config.ConfigError) as caught:
         config.discover([str(tmp_path)])
     assert str(caught.value) == message
+
+
+def test_signlint_toml_may_use_the_tool_signlint_table(tmp_path):
+    """A [tool.signlint] table moved out of pyproject.toml as it is."""
+    path = write(tmp_path / "signlint.toml", "[tool.signlint]\nselect = ['SL001']\nunsafe-fixes = true\n")
+    loaded = config.load(str(path))
+    assert loaded.select == frozenset({"SL001"}) and loaded.unsafe_fixes
 
 
 def test_invalid_toml_names_the_file(tmp_path):
