@@ -13,6 +13,7 @@ fixes (fix) and formatting (output, formats).
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections import Counter
 
@@ -24,7 +25,7 @@ from . import changed_lines as changes
 from . import config as configuration
 from .cache import Cache, default_folder
 from .checks import RULES
-from .compdb import DatabaseError
+from .compdb import PARSE_FLAGS, SEARCHED, DatabaseError, clean_flags
 from .engine import Engine, Options, RunOptions
 from .files import InputError, discover
 from .fingerprint import project_root
@@ -137,6 +138,12 @@ def cli() -> None:
 @click.option("--progress", "progress_mode", type=click.Choice(MODES), default="auto", show_default=True,
               help="Progress and summary on stderr: a live line on a terminal, plain lines in logs "
                    "(auto: only for 10 TUs or more).")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also say which compile database was used (or the flags used without one), the files "
+                   "skipped as not in it, the files with parse errors, and one TU's clang arguments.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print only the report and errors: no warnings, progress or hints. An incomplete "
+                   "analysis is still said (it fails the run).")
 @click.option("--explain", is_flag=True, help="Show with each finding the value ranges the analysis used, and why.")
 @click.option("--explain-silent", metavar="PATH:LINE", callback=_line_option,
               help="Describe what the analysis saw on one line (shifts, products, widenings) and why it "
@@ -145,8 +152,8 @@ def cli() -> None:
 def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, select, ignore, fix_, diff_,
           unsafe_fixes, format_,
           output, diff_base, staged, baseline_file, update_baseline, show_unused_suppressions, statistics,
-          exit_zero, allow_incomplete, jobs, timeout, cache_dir, no_cache, shard, progress_mode, explain,
-          explain_silent) -> None:
+          exit_zero, allow_incomplete, jobs, timeout, cache_dir, no_cache, shard, progress_mode, verbose, quiet,
+          explain, explain_silent) -> None:
     """Check C files and folders (*.c, *.h). Compiler arguments go after `--`."""
     if fix_ and diff_:
         raise click.UsageError("--fix and --diff cannot be used together")
@@ -154,6 +161,10 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
         raise click.UsageError("--update-baseline needs --baseline FILE")
     if staged and not diff_base:
         raise click.UsageError("--staged goes with --diff-base REF")
+    if verbose and quiet:
+        raise click.UsageError("--verbose and --quiet cannot be used together")
+    if quiet:
+        progress_mode = "off"
     cli_select = _codes(select, "--select") if select else set()
     cli_ignore = _codes(ignore, "--ignore") if ignore else set()
     extra = [*extra_arg, *(ctx.obj or {}).get("extra_args", [])]
@@ -175,10 +186,13 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
     except (InputError, DatabaseError, FrontendError, configuration.ConfigError, baselines.BaselineError,
             changes.ChangedLinesError, WorkerError) as exc:
         _fail(str(exc))
+    warn = (lambda text: None) if quiet else (lambda text: click.echo(text, err=True))
+    if verbose:
+        _print_verbose(report, settings.extra_args)
     for warning in report.warnings:
-        click.echo(f"signlint: warning: {warning}", err=True)
+        warn(f"signlint: warning: {warning}")
     if cache is not None and cache.warning:
-        click.echo(f"signlint: warning: {cache.warning}", err=True)
+        warn(f"signlint: warning: {cache.warning}")
     for error in report.internal_errors:
         click.echo(f"signlint: error: {error}; please report this", err=True)
     if explain_silent:
@@ -189,7 +203,7 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
     analysed = [*targets.sources, *targets.headers]
     findings, suppressed, problems = suppress.apply(findings, files=analysed)
     for problem in problems:
-        click.echo(f"{display_path(problem.path)}:{problem.line}: warning: {problem.message}", err=True)
+        warn(f"{display_path(problem.path)}:{problem.line}: warning: {problem.message}")
     if show_unused_suppressions:
         for idle in suppress.unused([suppress.scan(p) for p in analysed], suppressed, settings.rules):
             click.echo(f"{display_path(idle.path)}:{idle.line}: warning: unused suppression: {idle.text}", err=True)
@@ -219,11 +233,33 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
         write_github_summary(findings, root, os.environ["GITHUB_STEP_SUMMARY"])
     progress.summary(report, findings)
     unsafe = 0 if unsafe_fixes else unsafe_available(findings)
-    if unsafe and format_ == "text" and not statistics:
+    if unsafe and format_ == "text" and not statistics and not quiet:
         click.echo(f"signlint: {unsafe} unsafe fix(es) available with --fix --unsafe-fixes "
                    "(they change a declaration's type: review them)", err=True)
 
     ctx.exit(_status(report, findings, exit_zero, allow_incomplete or settings.config.allow_incomplete))
+
+
+def _print_verbose(report, extra_args) -> None:
+    """--verbose: where the flags came from, and what was left out or broken."""
+    def say(text: str) -> None:
+        click.echo(f"signlint: {text}", err=True)
+
+    for database in report.databases:
+        say(f"compile database: {display_path(database)}")
+    if report.without_database:
+        flags = " ".join([*clean_flags(list(extra_args)), *PARSE_FLAGS])
+        say(f"{report.without_database} TU(s) had no compile database ({SEARCHED}); "
+            f"parsed with the default flags: {flags}")
+    for path in report.unbuilt:
+        say(f"skipped, not in the compile database: {path}")
+    for path in report.with_errors:
+        say(f"parse errors: {path}")
+    for path in report.not_analysed:
+        say(f"not analysed: {path}")
+    if report.example_flags:
+        path, args = report.example_flags
+        say(f"clang arguments for {path}: {shlex.join(args)}")
 
 
 def _status(report, findings: list, exit_zero: bool, allow_incomplete: bool) -> int:
@@ -231,6 +267,9 @@ def _status(report, findings: list, exit_zero: bool, allow_incomplete: bool) -> 
     is printed even when allowed), then findings."""
     if report.incomplete:
         tail = "" if allow_incomplete else " (exit status 3; --allow-incomplete accepts this)"
+        if report.without_database and report.with_errors:
+            tail += ("; no compile database was found for some files: give one with -p, or the flags "
+                     "after -- (e.g. -- -Iinclude); -v shows what was searched")
         label = "warning" if allow_incomplete else "error"
         click.echo(f"signlint: {label}: {incomplete_summary(report.with_errors, report.not_analysed)}{tail}",
                    err=True)

@@ -9,6 +9,7 @@ so relative -I paths resolve as they did for the build.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
@@ -141,17 +142,39 @@ def split_command(command: str) -> list[str]:
     return words
 
 
+# Where build systems put the database, in the order they are tried in each folder
+# (CMake's and Meson's usual build folders; CLion's cmake-build-*; Chromium's out/).
+BUILD_FOLDERS = ("build", "builddir", "_build", "out")
+BUILD_FOLDER_GLOBS = ("cmake-build-*", "build*")
+SEARCHED = f"{DATABASE_NAME} in each folder upward, or in " + ", ".join(
+    f"{name}/" for name in (*BUILD_FOLDERS, *BUILD_FOLDER_GLOBS))
+
+
 def find_database(start: str) -> str | None:
-    """compile_commands.json in start's folder or above, or in a build/ folder there."""
+    """compile_commands.json in start's folder or above, or in a build folder there
+    (BUILD_FOLDERS, then the newest of BUILD_FOLDER_GLOBS)."""
     folder = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
     while True:
-        for candidate in (os.path.join(folder, DATABASE_NAME), os.path.join(folder, "build", DATABASE_NAME)):
-            if os.path.isfile(candidate):
-                return candidate
+        found = _database_in(folder)
+        if found:
+            return found
         parent = os.path.dirname(folder)
         if parent == folder:
             return None
         folder = parent
+
+
+def _database_in(folder: str) -> str | None:
+    for name in ("", *BUILD_FOLDERS):
+        candidate = os.path.join(folder, name, DATABASE_NAME)
+        if os.path.isfile(candidate):
+            return candidate
+    globbed = {path for pattern in BUILD_FOLDER_GLOBS
+               for path in glob.glob(os.path.join(glob.escape(folder), pattern, DATABASE_NAME))}
+    if not globbed:
+        return None
+    # Several configurations (cmake-build-debug, -release): the one built last.
+    return max(globbed, key=lambda path: (os.stat(path).st_mtime_ns, path))
 
 
 def nearest(commands: dict[str, Command], path: str) -> Command | None:

@@ -58,6 +58,10 @@ class Report:
     explanations: list[str] = field(default_factory=list)  # --explain-silent: what was seen on the line
     with_errors: list[str] = field(default_factory=list)  # TUs with parse errors (shown paths)
     not_analysed: list[str] = field(default_factory=list)  # TUs libclang failed on, crashed or timed out
+    unbuilt: list[str] = field(default_factory=list)  # files left out: a compile database governs them, lists none
+    databases: list[str] = field(default_factory=list)  # the compile databases used (paths)
+    without_database: int = 0  # TUs parsed with no database: only the default and extra flags
+    example_flags: tuple[str, list[str]] | None = None  # (first TU, its clang arguments), for --verbose
 
     @property
     def incomplete(self) -> bool:
@@ -141,6 +145,11 @@ class Engine:
         if found not in self._databases:
             self._databases[found] = compdb.load(found)
         return self._databases[found]
+
+    def databases_used(self) -> list[str]:
+        if self._fixed_db is not None:
+            return [self.options.compile_commands]
+        return sorted(self._databases)
 
     def is_built(self, path: str) -> bool:
         """False for a file a compile database governs but does not list: the
@@ -263,7 +272,7 @@ class _Batch:
         # files are always analysed (a header borrows its nearest neighbour's flags).
         sources = _shard(targets.sources, how.shard)
         built = [p for p in sources if p in targets.files or engine.is_built(p)]
-        unbuilt = len(sources) - len(built)
+        unbuilt = [p for p in sources if p not in built]
         if how.progress is not None:
             how.progress.start(len(built))
         self._analyse(built)
@@ -275,15 +284,20 @@ class _Batch:
             if header in targets.files or engine._database(header) is None:
                 headers.append(header)
             else:
-                unbuilt += 1
+                unbuilt.append(header)
         if how.progress is not None and headers:
             how.progress.add(len(headers))
         self._analyse(headers)
         self._cover()
         report = self._fold()
+        report.unbuilt = [display_path(p) for p in unbuilt]
         if unbuilt:
-            report.warnings.append(f"{unbuilt} file(s) under the named folders are not in the compile database "
-                                   f"and no listed file includes them; they were not analysed")
+            report.warnings.append(f"{len(unbuilt)} file(s) under the named folders are not in the compile "
+                                   f"database and no listed file includes them; they were not analysed")
+        report.databases = engine.databases_used()
+        report.without_database = sum(1 for o in self.outcomes if engine._database(o.path) is None)
+        if self.outcomes:
+            report.example_flags = (display_path(self.outcomes[0].path), self.arguments[0])
         return report
 
     def _analyse(self, paths: list[str]) -> None:

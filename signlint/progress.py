@@ -15,6 +15,8 @@ import sys
 import time
 from collections import Counter
 
+from .output import display_path
+
 AUTO_MIN_UNITS = 10
 MODES = ("auto", "live", "plain", "off")
 
@@ -135,6 +137,10 @@ class Progress:
         counts = Counter(f.rule for f in findings)
         rules = ", ".join(f"{code} {n}" for code, n in sorted(counts.items())) or "none"
         text = f"signlint: {'; '.join(parts)}; findings: {rules}"
+        if report.databases:
+            text += f"; compile database: {', '.join(display_path(d) for d in report.databases)}"
+        if report.without_database:
+            text += f"; {report.without_database} TU(s) without a compile database"
         if report.worker_rss:
             peak = max(report.worker_rss.values()) / 2**20
             text += f"; {len(report.worker_rss)} worker process(es), peak RSS {peak:.0f} MB"

@@ -109,7 +109,9 @@ def test_a_file_with_parse_errors_fails_with_status_3_and_a_summary_naming_it(tm
     assert result.returncode == 3
     assert "broken.c:3:" in result.stdout  # the rest of the file is still analysed and reported
     assert ("signlint: error: analysis incomplete, findings may be missing: 1 file(s) with parse errors "
-            "(broken.c) (exit status 3; --allow-incomplete accepts this)") in result.stderr.splitlines()
+            "(broken.c) (exit status 3; --allow-incomplete accepts this); no compile database was found "
+            "for some files: give one with -p, or the flags after -- (e.g. -- -Iinclude); -v shows what was "
+            "searched") in result.stderr.splitlines()
     # --exit-zero is about findings: it does not hide an incomplete analysis
     assert run_cli("check", "--exit-zero", "broken.c", cwd=tmp_path).returncode == 3
 
