@@ -8,7 +8,11 @@ new file changed. Deleted lines leave nothing in the new file; an added file
 counts entirely, and so do untracked files (not with staged: they are not staged).
 Renames are followed, so a moved file counts only for the lines edited in it.
 
+With staged, the files are also analysed as staged: ``staged_texts()`` gives the
+index's text of each file with unstaged edits, parsed in place of the file.
+
 API: ``changed_lines(ref, cwd, staged=False) -> {realpath: {line, ...}}``,
+``staged_texts(cwd) -> {realpath: text}``,
 ``keep(findings, changed) -> list``, ``parse_diff(text, root)``.
 """
 
@@ -49,6 +53,23 @@ def changed_lines(ref: str, cwd: str = ".", staged: bool = False, untracked: boo
             if lines:
                 changed.setdefault(path, set()).update(range(1, lines + 1))
     return changed
+
+
+def staged_texts(cwd: str = ".") -> dict[str, str]:
+    """{real path: staged text} of the files whose working copy differs from the
+    index: what --staged must analyse instead of the file on disk, so that findings
+    and line numbers are those of what will be committed."""
+    root = _git(["rev-parse", "--show-toplevel"], cwd).strip()
+    listing = _git(["diff", "-z", "--name-only", "--no-ext-diff", "--no-textconv"], root)
+    texts: dict[str, str] = {}
+    for name in filter(None, listing.split("\0")):
+        try:
+            # errors="replace": libclang takes unsaved text as UTF-8
+            text = _git(["show", f":{name}"], root, errors="replace")
+        except ChangedLinesError:
+            continue  # removed from the index: nothing of it will be committed
+        texts[os.path.realpath(os.path.join(root, name))] = text
+    return texts
 
 
 def parse_diff(text: str, root: str) -> dict[str, set[int]]:
@@ -92,10 +113,10 @@ def keep(findings: Iterable[Finding], changed: dict[str, set[int]]) -> list[Find
     return out
 
 
-def _git(args: list[str], cwd: str) -> str:
+def _git(args: list[str], cwd: str, errors: str = "surrogateescape") -> str:
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                              encoding="utf-8", errors="surrogateescape")
+                              encoding="utf-8", errors=errors)
     except FileNotFoundError:
         raise ChangedLinesError("git is not installed (needed for --diff-base)") from None
     except NotADirectoryError:

@@ -176,11 +176,18 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
         targets = settings.filter_targets(discover(list(paths)))
         known = baselines.load(baseline_file, missing_ok=update_baseline) if baseline_file else None
         changed = changes.changed_lines(diff_base, staged=staged) if diff_base else None
+        # --staged judges what will be committed: files with unstaged edits are parsed as staged.
+        staged_texts = changes.staged_texts() if staged else {}
+        if staged_texts and (fix_ or diff_):
+            raise click.UsageError(f"--staged with --fix/--diff: {display_path(min(staged_texts))} has unstaged "
+                                   "edits, and the fixes would be made to the working copy; stage or stash them")
         engine = Engine(Options(settings.rules, settings.extra_args, settings.compile_commands, explain,
-                                explain_silent))
+                                explain_silent, staged_texts))
         jobs = default_jobs() if jobs is None else jobs
-        # Cached results carry no explanations: explaining means analysing again.
-        cache = None if no_cache or explain or explain_silent else Cache(cache_dir or default_folder(), settings.rules)
+        # Cached results carry no explanations: explaining means analysing again. The
+        # cache knows files by their contents on disk, not by a staged text.
+        uncached = no_cache or explain or explain_silent or staged_texts
+        cache = None if uncached else Cache(cache_dir or default_folder(), settings.rules)
         progress = Progress(progress_mode, jobs=jobs)
         report = engine.run(targets, RunOptions(jobs, timeout or None, cache, shard, progress))
     except (InputError, DatabaseError, FrontendError, configuration.ConfigError, baselines.BaselineError,
@@ -201,11 +208,12 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
     # What to report: config filters, inline suppressions, the baseline, changed lines.
     findings = settings.filter(report.findings, named=targets.files)
     analysed = [*targets.sources, *targets.headers]
-    findings, suppressed, problems = suppress.apply(findings, files=analysed)
+    findings, suppressed, problems = suppress.apply(findings, files=analysed, texts=staged_texts)
     for problem in problems:
         warn(f"{display_path(problem.path)}:{problem.line}: warning: {problem.message}")
     if show_unused_suppressions:
-        for idle in suppress.unused([suppress.scan(p) for p in analysed], suppressed, settings.rules):
+        scanned = [suppress.scan(p, staged_texts.get(p)) for p in analysed]
+        for idle in suppress.unused(scanned, suppressed, settings.rules):
             click.echo(f"{display_path(idle.path)}:{idle.line}: warning: unused suppression: {idle.text}", err=True)
     if update_baseline:
         try:
@@ -224,7 +232,7 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
     if fix_ or diff_:
         findings = _fix(engine, targets, findings, write=fix_, unsafe=unsafe_fixes)
 
-    text = _render(findings, format_, root, statistics)
+    text = _render(findings, format_, root, statistics, staged_texts)
     if output and not (output == STDOUT and diff_):
         _write_report(output, text)
     elif not diff_:
@@ -298,14 +306,14 @@ def _fix(engine: Engine, targets, findings: list, write: bool, unsafe: bool) -> 
     return [f for f in findings if f.key not in fixed_keys]
 
 
-def _render(findings: list, format_: str, root: str, statistics: bool) -> str:
+def _render(findings: list, format_: str, root: str, statistics: bool, texts: dict[str, str]) -> str:
     if statistics:
         counts = Counter(f.rule for f in findings)
         return "".join(f"{n:5d}\t{code}\t{RULES[code].SUMMARY}\n" for code, n in sorted(counts.items()))
     if format_ == "json":
         return format_json(findings)
     if format_ == "text":
-        return format_text(findings)
+        return format_text(findings, texts)
     return FORMATS[format_](findings, root)
 
 

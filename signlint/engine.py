@@ -41,6 +41,7 @@ class Options:
     compile_commands: str | None = None  # -p: a database file or folder
     explain: bool = False  # attach the ranges used to each finding (Finding.explanation)
     explain_line: tuple[str, int] | None = None  # (real path, line): describe what the analysis saw there
+    unsaved: dict[str, str] = field(default_factory=dict)  # real path -> text parsed instead of the file's
 
 
 @dataclass
@@ -163,7 +164,7 @@ class Engine:
         """Parse one file and run the selected rules on the wanted bodies. While
         header_functions is a set, declarations outside the main file that are in
         it are not walked, and those walked are added to it."""
-        tu = TranslationUnit(path, self.arguments(path), unsaved)
+        tu = TranslationUnit(path, self.arguments(path), {**self.options.unsaved, **(unsaved or {})} or None)
         source = Source(tu)
         findings: list[Finding] = []
         rules = [RULES[code] for code in sorted(self.options.rules)]

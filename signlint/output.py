@@ -24,11 +24,15 @@ def display_path(path: str) -> str:
 class SourceLines:
     """Reads source lines on demand, once per file."""
 
-    def __init__(self) -> None:
-        self._files: dict[str, list[bytes]] = {}
+    def __init__(self, texts: dict[str, str] | None = None) -> None:
+        """texts: {real path: text} shown instead of the file (--staged)."""
+        self._files: dict[str, list[bytes]] = {
+            path: text.encode("utf-8").split(b"\n") for path, text in (texts or {}).items()}
 
     def line(self, path: str, number: int) -> bytes:
         lines = self._files.get(path)
+        if lines is None and self._files:
+            lines = self._files.get(os.path.realpath(path))
         if lines is None:
             try:
                 with open(path, "rb") as fh:
@@ -50,8 +54,8 @@ def _where(p: Position) -> str:
     return f"{display_path(p.path)}:{p.line}:{p.column}"
 
 
-def format_text(findings: Iterable[Finding]) -> str:
-    lines = SourceLines()
+def format_text(findings: Iterable[Finding], texts: dict[str, str] | None = None) -> str:
+    lines = SourceLines(texts)
     out: list[str] = []
     for f in findings:
         out.append(f"{_where(f.position)}: warning: {f.message} [{f.rule}]")

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import NamedTuple
@@ -115,9 +115,11 @@ class FileSuppressions:
 _cache: dict[str, tuple[tuple[int, int], FileSuppressions]] = {}
 
 
-def scan(path: str) -> FileSuppressions:
-    """The suppressions written in a file (cached until its size or mtime changes).
-    An unreadable file has none."""
+def scan(path: str, text: str | None = None) -> FileSuppressions:
+    """The suppressions written in a file (cached until its size or mtime changes),
+    or in text given for it (--staged: the index's text). An unreadable file has none."""
+    if text is not None:
+        return parse(text, path)
     real = os.path.realpath(path)
     try:
         st = os.stat(real)
@@ -283,24 +285,27 @@ def _digit_separator(text: str, i: int) -> bool:
 # -- using them ---------------------------------------------------------------
 
 
-def apply(findings: Iterable[Finding], files: Iterable[str] = ()) -> tuple[list[Finding], list[Finding], list[Problem]]:
+def apply(findings: Iterable[Finding], files: Iterable[str] = (),
+          texts: Mapping[str, str] | None = None) -> tuple[list[Finding], list[Finding], list[Problem]]:
     """Split findings into (kept, suppressed, problems).
 
     problems are the unusable suppression comments of the files the findings are
     in and of `files` (pass the analysed files, e.g. targets.sources + targets.headers,
     so that a bare `signlint: ignore` is reported even where nothing was found).
+    texts: {real path: text} read instead of those files (the staged text).
     """
+    texts = texts or {}
     kept: list[Finding] = []
     suppressed: list[Finding] = []
     scanned: dict[str, FileSuppressions] = {}
     for finding in findings:
         path = finding.position.path
         if path not in scanned:
-            scanned[path] = scan(path)
+            scanned[path] = scan(path, texts.get(os.path.realpath(path)))
         (suppressed if scanned[path].covering(finding) else kept).append(finding)
     for path in files:
         if path not in scanned:
-            scanned[path] = scan(path)
+            scanned[path] = scan(path, texts.get(os.path.realpath(path)))
     problems = sorted({p for fs in scanned.values() for p in fs.problems})
     return kept, suppressed, problems
 

@@ -91,6 +91,32 @@ def test_changed_lines_only(tmp_path):
     assert bad_ref.returncode == 2 and "no-such-ref" in bad_ref.stderr
 
 
+def test_staged_judges_the_staged_text_not_the_working_copy(tmp_path):
+    """Issue 11.5: a staged bug, then an unstaged edit that moves it and adds a
+    second one, and an unstaged fix of a staged bug in another file."""
+    git(tmp_path, "init", "-q")
+    (tmp_path / "a.c").write_text("#include <stdint.h>\n")
+    (tmp_path / "fixed.c").write_text("#include <stdint.h>\n")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "base")
+    (tmp_path / "a.c").write_text(BUGGY + "// signlint: ignore\n")
+    (tmp_path / "fixed.c").write_text(BUGGY)
+    git(tmp_path, "add", ".")
+    (tmp_path / "a.c").write_text("/* two\n   lines */\n" + BUGGY + "uint64_t g(uint8_t b) { return b << 24; }\n")
+    (tmp_path / "fixed.c").write_text(BUGGY.replace("b << 24", "(uint64_t)b << 24"))
+    result = run_cli("check", "--no-cache", "--format", "json", "--diff-base", "HEAD", "--staged", "a.c", "fixed.c",
+                     cwd=tmp_path)
+    found = sorted((f["path"], f["line"]) for f in json.loads(result.stdout)["findings"])
+    assert found == [("a.c", 2), ("fixed.c", 2)] and result.returncode == 1
+    # The staged text's bare 'signlint: ignore' is seen, not the working copy's lack of it.
+    assert "a.c:3: warning: signlint: ignore needs a rule list" in result.stderr
+    text = run_cli("check", "--no-cache", "--diff-base", "HEAD", "--staged", "a.c", cwd=tmp_path).stdout
+    assert text.splitlines()[1] == BUGGY.splitlines()[1]  # the staged line is quoted
+    refused = run_cli("check", "--fix", "--diff-base", "HEAD", "--staged", "a.c", cwd=tmp_path)
+    assert refused.returncode == 2 and "has unstaged edits" in refused.stderr
+    assert "two" in (tmp_path / "a.c").read_text()
+
+
 def test_extra_arg_option_for_tools_that_append_files(tmp_path):
     (tmp_path / "ulong.c").write_text("unsigned long f(unsigned char b) { return b << 24; }\n")
     assert run_cli("check", "--extra-arg=-m32", "ulong.c", cwd=tmp_path).returncode == 0
