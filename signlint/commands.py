@@ -32,7 +32,7 @@ from .fingerprint import project_root
 from .fix import plan, unified_diff, verify_and_apply
 from .formats import FORMATS, write_github_summary
 from .frontend import FrontendError, libclang_version
-from .output import display_path, format_json, format_text, incomplete_summary, unsafe_available
+from .output import COLOR_MODES, display_path, footer, format_json, format_text, incomplete_summary, use_color
 from .parallel import WorkerError, default_jobs
 from .progress import MODES, Progress
 from .report_file import STDOUT, write_text
@@ -113,6 +113,8 @@ def cli() -> None:
                    "(a helper's return type) or read a stored int as unsigned.")
 @click.option("--format", "--output-format", "format_", type=click.Choice(FORMAT_NAMES), default="text",
               show_default=True, help="Report format.")
+@click.option("--color", "color", type=click.Choice(COLOR_MODES), default="auto", show_default=True,
+              help="Colour the text report: auto is on a terminal, unless NO_COLOR is set.")
 @click.option("-o", "--output", "output", metavar="FILE",
               help="Write the report to FILE (- for stdout); a symlink is written through, a device written to.")
 @click.option("--diff-base", metavar="REF", help="Report only findings on lines changed since REF (git diff).")
@@ -150,7 +152,7 @@ def cli() -> None:
                    "reported nothing there.")
 @click.pass_context
 def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, select, ignore, fix_, diff_,
-          unsafe_fixes, format_,
+          unsafe_fixes, format_, color,
           output, diff_base, staged, baseline_file, update_baseline, show_unused_suppressions, statistics,
           exit_zero, allow_incomplete, jobs, timeout, cache_dir, no_cache, shard, progress_mode, verbose, quiet,
           explain, explain_silent) -> None:
@@ -232,18 +234,17 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
     if fix_ or diff_:
         findings = _fix(engine, targets, findings, write=fix_, unsafe=unsafe_fixes)
 
-    text = _render(findings, format_, root, statistics, staged_texts)
+    to_terminal = use_color(color, sys.stdout if not output or output == STDOUT else None, os.environ)
+    text = _render(findings, format_, root, statistics, staged_texts, to_terminal)
+    if format_ == "text" and findings and not (statistics or quiet or diff_):
+        text += footer(findings, unsafe_fixes)
     if output and not (output == STDOUT and diff_):
         _write_report(output, text)
     elif not diff_:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=to_terminal)  # click would strip colour off a pipe
     if format_ == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         write_github_summary(findings, root, os.environ["GITHUB_STEP_SUMMARY"])
     progress.summary(report, findings)
-    unsafe = 0 if unsafe_fixes else unsafe_available(findings)
-    if unsafe and format_ == "text" and not statistics and not quiet:
-        click.echo(f"signlint: {unsafe} unsafe fix(es) available with --fix --unsafe-fixes "
-                   "(they change a declaration's type: review them)", err=True)
 
     ctx.exit(_status(report, findings, exit_zero, allow_incomplete or settings.config.allow_incomplete))
 
@@ -306,14 +307,14 @@ def _fix(engine: Engine, targets, findings: list, write: bool, unsafe: bool) -> 
     return [f for f in findings if f.key not in fixed_keys]
 
 
-def _render(findings: list, format_: str, root: str, statistics: bool, texts: dict[str, str]) -> str:
+def _render(findings: list, format_: str, root: str, statistics: bool, texts: dict[str, str], color: bool) -> str:
     if statistics:
         counts = Counter(f.rule for f in findings)
         return "".join(f"{n:5d}\t{code}\t{RULES[code].SUMMARY}\n" for code, n in sorted(counts.items()))
     if format_ == "json":
         return format_json(findings)
     if format_ == "text":
-        return format_text(findings, texts)
+        return format_text(findings, texts, color)
     return FORMATS[format_](findings, root)
 
 
@@ -336,6 +337,8 @@ def rule(code: str) -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--color", "color", type=click.Choice(COLOR_MODES), default="auto", show_default=True,
+              help="Colour the text report: auto is on a terminal, unless NO_COLOR is set.")
 @click.option("-o", "--output", "output", metavar="FILE", help="Write the merged report to FILE instead of stdout.")
 def merge(files, output) -> None:
     """Merge the JSON (or SARIF) reports of --shard runs into one report."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from collections.abc import Iterable
 
 from . import __version__
@@ -44,31 +45,62 @@ class SourceLines:
 
 
 def _caret(line: bytes, column: int, end_column: int | None) -> str:
-    """A caret under column and tildes up to end_column, tabs kept so it lines up."""
-    prefix = "".join("\t" if ch == 9 else " " for ch in line[: column - 1])
-    width = max(1, (end_column or column + 1) - column)
+    """A caret under column and tildes up to end_column (libclang's columns count
+    bytes), tabs kept and characters counted as the terminal shows them, so that it
+    lines up after 'é' or '名' too."""
+    prefix = "".join("\t" if ch == "\t" else " " * _cells(ch)
+                     for ch in line[: column - 1].decode("utf-8", "replace"))
+    span = line[column - 1 : (end_column or column + 1) - 1].decode("utf-8", "replace")
+    width = max(1, sum(_cells(ch) for ch in span))
     return prefix + "^" + "~" * (width - 1)
+
+
+def _cells(ch: str) -> int:
+    """Terminal columns of a character: 2 for wide East Asian ones, 0 for combining marks."""
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
 def _where(p: Position) -> str:
     return f"{display_path(p.path)}:{p.line}:{p.column}"
 
 
-def format_text(findings: Iterable[Finding], texts: dict[str, str] | None = None) -> str:
+COLOR_MODES = ("auto", "always", "never")
+# clang's colours: bold locations, bold magenta warnings, bold black notes, green carets.
+_BOLD, _MAGENTA, _GREY, _GREEN, _RESET = "\033[1m", "\033[1;35m", "\033[1;30m", "\033[1;32m", "\033[0m"
+
+
+def use_color(mode: str, stream, environ) -> bool:
+    """--color: always, never, or (auto) on a terminal unless NO_COLOR is set
+    (no-color.org: any non-empty value) or TERM is dumb."""
+    if mode != "auto":
+        return mode == "always"
+    if environ.get("NO_COLOR") or environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def format_text(findings: Iterable[Finding], texts: dict[str, str] | None = None, color: bool = False) -> str:
+    def paint(code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
     lines = SourceLines(texts)
     out: list[str] = []
     for f in findings:
-        out.append(f"{_where(f.position)}: warning: {f.message} [{f.rule}]")
+        out.append(f"{paint(_BOLD, _where(f.position) + ':')} {paint(_MAGENTA, 'warning:')} "
+                   f"{paint(_BOLD, f'{f.message} [{f.rule}]')}")
         source = lines.line(f.position.path, f.position.line)
         if source:
             out.append(source.decode("utf-8", "replace"))
             end = f.end.column if f.end and f.end.line == f.position.line else None
-            out.append(_caret(source, f.position.column, end))
+            out.append(paint(_GREEN, _caret(source, f.position.column, end)))
         if f.fix:
             shown = f": {f.fix.preview}" if f.fix.preview else ""
             out.append(f"    fix: {f.fix.description}{shown}{fix_mode(f.fix)}")
         for note in f.notes:
-            out.append(f"{_where(note.position)}: note: {note.message}")
+            out.append(f"{paint(_BOLD, _where(note.position) + ':')} {paint(_GREY, 'note:')} {note.message}")
         out.extend(f"    range: {line}" for line in f.explanation)
     return "\n".join(out) + ("\n" if out else "")
 
@@ -80,9 +112,17 @@ def fix_mode(fix) -> str:
     return "" if fix.safe else " (unsafe: applied only with --unsafe-fixes)"
 
 
-def unsafe_available(findings) -> int:
-    """The findings whose fix --unsafe-fixes would apply and --fix does not."""
-    return sum(1 for f in findings if f.fix and f.fix.applicable and f.fix.edits and not f.fix.safe)
+def footer(findings: list[Finding], unsafe_fixes: bool) -> str:
+    """The text report's last line: how many findings, how many --fix would fix,
+    and how many more --unsafe-fixes would (unless it is on already)."""
+    applicable = [f for f in findings if f.fix and f.fix.applicable and f.fix.edits]
+    safe = sum(1 for f in applicable if f.fix.safe)
+    unsafe = len(applicable) - safe
+    text = f"Found {len(findings)} finding(s); {safe + unsafe if unsafe_fixes else safe} fixable with --fix"
+    if unsafe and not unsafe_fixes:
+        text += (f", {unsafe} more with --fix --unsafe-fixes (they change a declaration's type or read a "
+                 "stored int as unsigned: review them)")
+    return text + ".\n"
 
 
 def as_dict(f: Finding) -> dict:

@@ -82,3 +82,10 @@ def test_quiet_prints_the_report_and_the_failure_only(tmp_path):
 def test_verbose_and_quiet_together_are_a_usage_error(tmp_path):
     (tmp_path / "a.c").write_text(CODE)
     assert run_cli("check", "-v", "-q", "a.c", cwd=tmp_path).returncode == 2
+
+
+def test_the_footer_counts_findings_and_fixes_and_quiet_drops_it(tmp_path):
+    (tmp_path / "a.c").write_text(CODE)
+    loud = run_cli("check", "--no-cache", "a.c", "--", "-DWIDE", cwd=tmp_path).stdout.splitlines()
+    quiet = run_cli("check", "--no-cache", "-q", "a.c", "--", "-DWIDE", cwd=tmp_path).stdout.splitlines()
+    assert loud[-1] == "Found 1 finding(s); 1 fixable with --fix." and quiet == loud[:-1]

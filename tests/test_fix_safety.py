@@ -43,7 +43,10 @@ def test_fix_applies_only_the_safe_fixes_and_says_how_many_wait(tmp_path):
     text = path.read_text()
     assert "(u64)b << 24" in text and "static int get_hi" in text  # the helper keeps its type
     assert done.returncode == 1  # the helper's finding remains
-    assert "1 unsafe fix(es) available with --fix --unsafe-fixes" in done.stderr
+    assert done.stdout.splitlines()[-1].startswith(
+        "Found 1 finding(s); 0 fixable with --fix, 1 more with --fix --unsafe-fixes")
+    before = run_cli("check", "--unsafe-fixes", str(path)).stdout.splitlines()[-1]
+    assert before == "Found 1 finding(s); 1 fixable with --fix."
 
     done = run_cli("check", "--fix", "--unsafe-fixes", str(path))
     assert done.returncode == 0, done.stdout + done.stderr

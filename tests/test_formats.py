@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from conftest import PRELUDE, ROOT, analyze
+from conftest import PRELUDE, ROOT, analyze, run_cli
 
 from signlint import __version__
 from signlint.checks import RULES
@@ -29,6 +29,7 @@ from signlint.formats import (
     write_github_summary,
 )
 from signlint.frontend import libclang_version
+from signlint.output import use_color
 from signlint.rule_docs import rule_document
 
 SARIF_SCHEMA = ROOT.parent / "shared/data/sarif-schema-2.1.0.json"
@@ -474,3 +475,41 @@ def test_formats_table_and_empty_reports(tmp_path):
         if name != "github":
             json.loads(text)
     assert format_github([], str(tmp_path)) == ""
+
+
+def test_the_caret_lines_up_after_non_ascii_characters(tmp_path):
+    """libclang's columns count bytes; the caret counts what the terminal shows
+    (é is one column and two bytes, 名 two columns and three bytes)."""
+    line = 'uint64_t f(uint8_t b) { const char *s = "é名"; return b << 24; }'
+    (tmp_path / "u.c").write_text("#include <stdint.h>\n" + line + "\n")
+    out = run_cli("check", "--no-cache", "u.c", cwd=tmp_path).stdout.splitlines()
+    assert out[1] == line
+    shown_column = line.index("b << 24") + 1  # 名 is wide: one more column
+    assert out[2] == " " * shown_column + "^" + "~" * (len("b << 24") - 1)
+
+
+class _Terminal:
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("mode", "environ", "stream", "expected"), [
+    ("auto", {}, _Terminal(), True),
+    ("auto", {"NO_COLOR": "1"}, _Terminal(), False),
+    ("auto", {"NO_COLOR": ""}, _Terminal(), True),  # no-color.org: only a non-empty value counts
+    ("auto", {"TERM": "dumb"}, _Terminal(), False),
+    ("auto", {}, None, False),  # a pipe, a file
+    ("always", {"NO_COLOR": "1"}, None, True),
+    ("never", {}, _Terminal(), False),
+])
+def test_colour_on_a_terminal_unless_no_color(mode, environ, stream, expected):
+    assert use_color(mode, stream, environ) is expected
+
+
+def test_colour_marks_the_warning_and_the_caret_only_when_asked(tmp_path):
+    (tmp_path / "bad.c").write_text("#include <stdint.h>\nuint64_t f(uint8_t b) { return b << 24; }\n")
+    plain = run_cli("check", "--no-cache", "bad.c", cwd=tmp_path).stdout
+    painted = run_cli("check", "--no-cache", "--color", "always", "bad.c", cwd=tmp_path).stdout
+    assert "\033[" not in plain
+    assert "\033[1;35mwarning:\033[0m" in painted and "\033[1;32m" in painted.splitlines()[2]
+    assert re.sub(r"\033\[[0-9;]*m", "", painted) == plain
