@@ -3,12 +3,14 @@
 The file is JSON, keyed by fingerprint (signlint.fingerprint: rule, path relative
 to the project root, function, expression text and occurrence; no line numbers,
 so unrelated edits that move lines keep a finding known). Each entry also holds
-the rule, path, function and snippet for the humans who read the diff. Entries
+the rule, path, function and snippet for the humans who read the diff, and the
+source line, which tells apart repeats of one expression in one function. Entries
 are sorted and the file ends with a newline, so it diffs well in review::
 
     {
       "findings": [
-        {"fingerprint": "…", "function": "f", "path": "src/a.c", "rule": "SL001", "snippet": "b << 24"}
+        {"context": "return b << 24;", "fingerprint": "…", "function": "f", "path": "src/a.c",
+         "rule": "SL001", "snippet": "b << 24"}
       ],
       "tool": "signlint",
       "version": 1
@@ -26,11 +28,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .finding import Finding
 from .fingerprint import fingerprints, relative_path
+from .output import SourceLines
 from .report_file import write_text
 
 VERSION = 1
@@ -49,10 +53,16 @@ class Entry:
     rule: str
     snippet: str
     fingerprint: str
+    context: str = ""  # the finding's source line, white space folded: tells repeats of a snippet apart
+
+    @property
+    def identity(self) -> tuple[str, str, str, str]:
+        """What a fingerprint hashes, bar the occurrence index (fingerprint.fingerprints)."""
+        return (self.rule, self.path, self.function, self.snippet)
 
     def as_json(self) -> dict[str, str]:
         return {"fingerprint": self.fingerprint, "function": self.function, "path": self.path,
-                "rule": self.rule, "snippet": self.snippet}
+                "rule": self.rule, "snippet": self.snippet, **({"context": self.context} if self.context else {})}
 
 
 @dataclass
@@ -102,7 +112,8 @@ def load(path: str, missing_ok: bool = False) -> Baseline:
     entries: dict[str, Entry] = {}
     for i, item in enumerate(data["findings"]):
         try:
-            entry = Entry(**{k: item[k] for k in ("path", "function", "rule", "snippet", "fingerprint")})
+            entry = Entry(**{k: item[k] for k in ("path", "function", "rule", "snippet", "fingerprint")},
+                          context=item.get("context", ""))
         except (TypeError, KeyError) as exc:
             raise BaselineError(f"{path}: finding #{i + 1} is malformed (missing {exc})") from None
         if not all(isinstance(v, str) for v in entry.as_json().values()):
@@ -112,21 +123,61 @@ def load(path: str, missing_ok: bool = False) -> Baseline:
 
 
 def filter(findings: Iterable[Finding], baseline: Baseline, root: str) -> tuple[list[Finding], list[Finding]]:
-    """Split findings into (new, known), keeping their order."""
+    """Split findings into (new, known), keeping their order.
+
+    Findings that share rule, file, function and expression are counted against
+    the baseline's entries for them: when there are more now, the extra ones are
+    new. Which ones: those whose source line no entry recorded (a second `b << 24`
+    added above the known one is new, not the known one moved down); among equal
+    lines, the last ones."""
     findings = list(findings)
-    table = fingerprints(findings, root)
-    new, known = [], []
-    for f in findings:
-        (known if table[f.key] in baseline else new).append(f)
-    return new, known
+    entries_of: dict[tuple, list[Entry]] = {}
+    for entry in baseline.entries.values():
+        entries_of.setdefault(entry.identity, []).append(entry)
+    groups: dict[tuple, list[Finding]] = {}
+    for f in sorted(findings, key=lambda f: (f.position.path, f.position.offset, f.rule)):
+        groups.setdefault(_identity(f, root), []).append(f)
+    lines = SourceLines()
+    known_keys: set = set()
+    for identity, group in groups.items():
+        recorded = entries_of.get(identity, [])
+        if len(group) <= len(recorded):
+            known_keys.update(f.key for f in group)
+            continue
+        contexts = Counter(e.context for e in recorded if e.context)
+        budget = len(recorded)
+        for f in group:  # first the lines recorded as they are
+            line = _context(f, lines)
+            if budget and contexts[line] > 0:
+                contexts[line] -= 1
+                budget -= 1
+                known_keys.add(f.key)
+        for f in group:  # then, for entries without a line that still matches, in order
+            if budget and f.key not in known_keys:
+                budget -= 1
+                known_keys.add(f.key)
+    new = [f for f in findings if f.key not in known_keys]
+    return new, [f for f in findings if f.key in known_keys]
+
+
+def _identity(f: Finding, root: str) -> tuple[str, str, str, str]:
+    return (f.rule, relative_path(f.position.path, root), f.function, " ".join(f.snippet.split()))
+
+
+def _context(f: Finding, lines: SourceLines) -> str:
+    return " ".join(lines.line(f.position.path, f.position.line).decode("utf-8", "replace").split())
 
 
 def entries(findings: Iterable[Finding], root: str) -> list[Entry]:
     """The baseline entries for these findings, sorted."""
     findings = list(findings)
     table = fingerprints(findings, root)
-    return sorted({Entry(relative_path(f.position.path, root), f.function, f.rule, " ".join(f.snippet.split()),
-                         table[f.key]) for f in findings})
+    lines = SourceLines()
+    out = set()
+    for f in findings:
+        rule, path, function, snippet = _identity(f, root)
+        out.add(Entry(path, function, rule, snippet, table[f.key], _context(f, lines)))
+    return sorted(out)
 
 
 def write(path: str, findings: Iterable[Finding], root: str, keep: Iterable[Entry] = ()) -> int:

@@ -398,6 +398,33 @@ def test_baseline_survives_an_unrelated_edit_and_catches_a_new_bug(tmp_path):
     assert [f.function for f in known] == ["f"] and known[0].position.line == first + 4
 
 
+def test_a_repeat_added_above_a_known_snippet_is_the_new_one(tmp_path):
+    """Issue 11.8: the same expression twice in one function. The known one moved
+    down a line and the new one took its occurrence index; the new one is blamed."""
+    path, first = c_file(tmp_path / "a.c", f"  {BUG}\n")
+    file = tmp_path / "baseline.json"
+    baseline.write(str(file), analyze([path]).findings, str(tmp_path))
+    path.write_text(path.read_text().replace(f"  {BUG}\n", f"  u64 y = b << 24; x |= y;\n  {BUG}\n"))
+    findings = analyze([path]).findings
+    assert [f.position.line for f in findings] == [first, first + 1]
+    new, known = baseline.filter(findings, baseline.load(str(file)), str(tmp_path))
+    assert [f.position.line for f in new] == [first] and [f.position.line for f in known] == [first + 1]
+
+
+def test_a_baseline_without_source_lines_still_counts_repeats(tmp_path):
+    """Entries written before the 'context' field: the extra repeats are new, the last ones."""
+    path, first = c_file(tmp_path / "a.c", f"  {BUG}\n")
+    file = tmp_path / "baseline.json"
+    baseline.write(str(file), analyze([path]).findings, str(tmp_path))
+    data = json.loads(file.read_text())
+    for entry in data["findings"]:
+        assert entry.pop("context") == BUG
+    file.write_text(json.dumps(data))
+    path.write_text(path.read_text().replace(f"  {BUG}\n", f"  {BUG}\n  {BUG}\n"))
+    new, known = baseline.filter(analyze([path]).findings, baseline.load(str(file)), str(tmp_path))
+    assert [f.position.line for f in new] == [first + 1] and [f.position.line for f in known] == [first]
+
+
 def test_baseline_missing_and_malformed(tmp_path):
     missing = tmp_path / "none.json"
     assert len(baseline.load(str(missing), missing_ok=True)) == 0
