@@ -224,6 +224,11 @@ class Engine:
             return UnitOutcome(path, self.analyze(path, wanted))
         except FrontendError as exc:
             return UnitOutcome(path, failure=str(exc))
+        except RecursionError:
+            # signlint's walk recurses once per nesting level (issue 14): a file nested
+            # deeper than Python's stack is not analysed, and the run says so.
+            return UnitOutcome(path, failure=f"{display_path(path)}: not analysed: expressions or statements "
+                                             f"nested too deeply for signlint's walk")
         except Exception as exc:  # a bug in signlint: say so, and go on with the other files
             return UnitOutcome(path, failure=f"{display_path(path)}: internal error ({type(exc).__name__}: {exc})",
                                internal=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
@@ -283,11 +284,77 @@ class Diagnostic:
     text: str  # 'path:line:col: error: message'
 
 
+# clang's parser recurses once per nesting level. libclang parses on a thread of its
+# own with an 8 MB stack, where 5,000 nested parentheses or a 5 MB `1+1+...` line
+# overflow it and kill the process (SIGSEGV) before clang can say "bracket nesting
+# level exceeded". LIBCLANG_NOTHREADS makes it parse on the calling thread instead,
+# which _on_deep_stack gives a stack large enough for clang's own limits to apply.
+# (Read by libclang at each parse; the memory is reserved, not used, until needed.)
+os.environ.setdefault("LIBCLANG_NOTHREADS", "1")
+PARSE_STACK_BYTES = 512 * 2**20
+
+
+# A parse that never ends its input (`#include "/dev/zero"`) grows until the kernel's
+# OOM killer stops it, or another process. An address-space limit makes clang fail
+# instead ("could not parse": the TU is not analysed, and the run says so). Far
+# above what a TU needs (a kernel TU: about 150 MB resident); SIGNLINT_MAX_MEMORY_MB
+# changes it, 0 removes it; a lower limit already set is kept.
+DEFAULT_MAX_MEMORY_MB = 8192
+_memory_limited = False
+
+
+def _limit_memory() -> None:
+    global _memory_limited
+    if _memory_limited:
+        return
+    _memory_limited = True
+    try:
+        import resource
+
+        megabytes = int(os.environ.get("SIGNLINT_MAX_MEMORY_MB", DEFAULT_MAX_MEMORY_MB))
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        wanted = megabytes * 2**20
+        if megabytes > 0 and (soft == resource.RLIM_INFINITY or soft > wanted):
+            if hard != resource.RLIM_INFINITY:
+                wanted = min(wanted, hard)
+            resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+    except (ImportError, ValueError, OSError):
+        pass  # not on this system, or a bad value: parse without a limit
+
+
+def _on_deep_stack(parse):
+    """parse() on a thread with a PARSE_STACK_BYTES stack; its result or exception."""
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, parse()))
+        except BaseException as exc:  # handed back to the caller's thread
+            outcome.append((False, exc))
+
+    with _STACK_SIZE_LOCK:
+        previous = threading.stack_size(PARSE_STACK_BYTES)
+        try:
+            thread = threading.Thread(target=run, name="signlint-parse")
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+    thread.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
+
+
+_STACK_SIZE_LOCK = threading.Lock()
+
+
 class TranslationUnit:
     """One parsed file, with its expressions on demand."""
 
     def __init__(self, path: str, args: list[str], unsaved: dict[str, str] | None = None):
         _lib()  # declares the C functions the bindings lack, once
+        _limit_memory()
         self._fast = _fast()
         self.path = path
         index = ci.Index.create()
@@ -295,7 +362,8 @@ class TranslationUnit:
         if not path.endswith((".c", ".h")) and "-x" not in args:
             args = ["-x", "c", *args]  # a named .inc or .def file: clang would not take it for C
         try:
-            self._tu = index.parse(path, args=args, unsaved_files=files or None, options=_PARSE_OPTIONS)
+            self._tu = _on_deep_stack(lambda: index.parse(path, args=args, unsaved_files=files or None,
+                                                          options=_PARSE_OPTIONS))
         except ci.TranslationUnitLoadError as exc:
             raise FrontendError(f"libclang could not parse {path} ({exc})") from None
         # clang names files relative to its working directory (-working-directory).
