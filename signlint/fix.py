@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import difflib
 import os
-import tempfile
+import stat
 from dataclasses import dataclass, field
 
 from .engine import Engine
 from .finding import Edit, Finding
 from .frontend import FrontendError
+from .report_file import replace_file
 
 
 @dataclass
@@ -103,7 +104,11 @@ def verify_and_apply(engine: Engine, wanted, file_fix: FileFix, write: bool) -> 
             file_fix.error = problem
             return file_fix
     if write:
-        _replace_atomically(path, file_fix.new)
+        try:
+            replace_file(path, file_fix.new, stat.S_IMODE(os.stat(path).st_mode))
+        except OSError as exc:
+            file_fix.error = f"cannot write the fixed file ({exc.strerror or exc}); fix not applied"
+            return file_fix
         file_fix.written = True
     return file_fix
 
@@ -123,21 +128,6 @@ def _verify_unit(engine: Engine, wanted, unit: str, path: str, new_text: str, ed
         if key in still:
             return f"signlint still reports {finding.rule} at line {finding.position.line} after the fix; not applied"
     return ""
-
-
-def _replace_atomically(path: str, data: bytes) -> None:
-    folder = os.path.dirname(path) or "."
-    mode = os.stat(path).st_mode
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=".signlint-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(temp, mode & 0o7777)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
 
 
 def unified_diff(file_fix: FileFix, shown_path: str) -> str:

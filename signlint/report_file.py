@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -40,22 +41,94 @@ def write_text(path: str, text: str) -> None:
             fh.write(text)
         return
     target = os.path.realpath(path)  # the file a symlink names, replaced in its own folder
-    _replace(target, text.encode("utf-8"), info.st_mode & 0o7777 if info else _new_file_mode())
+    replace_file(target, text.encode("utf-8"), info.st_mode & 0o7777 if info else _new_file_mode())
 
 
-def _replace(target: str, data: bytes, mode: int) -> None:
-    fd, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".signlint-", suffix=".tmp")
+def replace_file(target: str, data: bytes, mode: int) -> None:
+    """Replace target with data, whole or not at all, even if the process is killed.
+
+    The data is written to an unnamed file in target's folder (O_TMPFILE), named
+    only once complete and renamed over target at once: a SIGKILL leaves either
+    the old file or the new one, and no temporary file (but for the instant
+    between the two calls). Where the system cannot (no O_TMPFILE, or no linking
+    it through /proc, as on overlayfs), a named temporary file, removed on any
+    error; one a SIGKILL left behind bears the dead process's id, and the next
+    write in that folder removes it."""
+    folder = os.path.dirname(target) or "."
+    _remove_stale(folder)
+    temp = _write_unnamed(folder, data, mode)
+    if temp is None:
+        fd, temp = tempfile.mkstemp(dir=folder, prefix=f".signlint-{os.getpid()}-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                _fill(fh, data, mode)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(temp, mode)
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+_STALE = re.compile(r"\.signlint-(\d+)-\w+\.tmp\Z")
+
+
+def _remove_stale(folder: str) -> None:
+    """Remove the temporary files that a killed signlint left in folder (named
+    with its process id, which no longer runs)."""
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(".signlint-")]
+    except OSError:
+        return
+    for name in names:
+        match = _STALE.match(name)
+        if match and not _running(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
+
+
+def _fill(fh, data: bytes, mode: int) -> None:
+    fh.write(data)
+    fh.flush()
+    os.fsync(fh.fileno())
+    os.fchmod(fh.fileno(), mode)
+
+
+def _write_unnamed(folder: str, data: bytes, mode: int) -> str | None:
+    """The name given to a complete unnamed file in folder, or None if it cannot be made."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag or not os.path.isdir("/proc/self/fd"):
+        return None
+    try:
+        fd = os.open(folder, flag | os.O_WRONLY, 0o600)
+    except OSError:  # a file system without it
+        return None
+    with os.fdopen(fd, "wb") as fh:
+        _fill(fh, data, mode)
+        for _ in range(100):
+            name = os.path.join(folder, f".signlint-{os.getpid()}-{os.urandom(6).hex()}.tmp")
+            try:  # linkat(AT_SYMLINK_FOLLOW) through /proc names the file (open(2))
+                os.link(f"/proc/self/fd/{fh.fileno()}", name, follow_symlinks=True)
+                return name
+            except FileExistsError:
+                continue
+            except OSError:  # not allowed here (some sandboxes): the named way
+                return None
+    return None
 
 
 def _new_file_mode() -> int:

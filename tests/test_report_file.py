@@ -96,3 +96,16 @@ def test_an_unwritable_report_is_a_one_line_error(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith(f"signlint: error: cannot write {tmp_path}: ")
     assert "Traceback" not in result.stderr
+
+
+def test_a_temporary_file_of_a_killed_run_is_removed_by_the_next_write(tmp_path):
+    import subprocess
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # its pid no longer runs
+    stale = tmp_path / f".signlint-{dead.pid}-abc123.tmp"
+    alive = tmp_path / f".signlint-{os.getpid()}-def456.tmp"  # a run still going: kept
+    stale.write_text("half")
+    alive.write_text("busy")
+    write_text(str(tmp_path / "r.json"), "{}")
+    assert not stale.exists() and alive.exists()
