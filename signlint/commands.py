@@ -234,14 +234,14 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
     if fix_ or diff_:
         findings = _fix(engine, targets, findings, write=fix_, unsafe=unsafe_fixes)
 
-    to_terminal = use_color(color, sys.stdout if not output or output == STDOUT else None, os.environ)
-    text = _render(findings, format_, root, statistics, staged_texts, to_terminal)
+    colored = use_color(color, sys.stdout if not output or output == STDOUT else None, os.environ)
+    text = _render(findings, format_, root, statistics, staged_texts, colored)
     if format_ == "text" and findings and not (statistics or quiet or diff_):
         text += footer(findings, unsafe_fixes)
     if output and not (output == STDOUT and diff_):
         _write_report(output, text)
     elif not diff_:
-        click.echo(text, nl=False, color=to_terminal)  # click would strip colour off a pipe
+        click.echo(text, nl=False, color=colored)  # click would strip colour off a pipe
     if format_ == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         write_github_summary(findings, root, os.environ["GITHUB_STEP_SUMMARY"])
     progress.summary(report, findings)
@@ -337,8 +337,6 @@ def rule(code: str) -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
-@click.option("--color", "color", type=click.Choice(COLOR_MODES), default="auto", show_default=True,
-              help="Colour the text report: auto is on a terminal, unless NO_COLOR is set.")
 @click.option("-o", "--output", "output", metavar="FILE", help="Write the merged report to FILE instead of stdout.")
 def merge(files, output) -> None:
     """Merge the JSON (or SARIF) reports of --shard runs into one report."""

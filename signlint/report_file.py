@@ -1,5 +1,6 @@
-"""Writing a report or a baseline to a named file: never half-written, never
-replacing what the user did not name.
+"""Writing files whole: a report or a baseline to the file the user named, and
+--fix's rewritten sources (replace_file); never half-written, never replacing
+what the user did not name.
 
 - `-` is standard output.
 - A symlink is written through: its target is replaced and the link stays.
