@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .finding import Finding
-from .fingerprint import fingerprints, relative_path
+from .fingerprint import fingerprints, identity
 from .output import SourceLines
 from .report_file import write_text
 
@@ -57,7 +57,7 @@ class Entry:
 
     @property
     def identity(self) -> tuple[str, str, str, str]:
-        """What a fingerprint hashes, bar the occurrence index (fingerprint.fingerprints)."""
+        """As fingerprint.identity() of the finding it was written for."""
         return (self.rule, self.path, self.function, self.snippet)
 
     def as_json(self) -> dict[str, str]:
@@ -136,11 +136,11 @@ def filter(findings: Iterable[Finding], baseline: Baseline, root: str) -> tuple[
         entries_of.setdefault(entry.identity, []).append(entry)
     groups: dict[tuple, list[Finding]] = {}
     for f in sorted(findings, key=lambda f: (f.position.path, f.position.offset, f.rule)):
-        groups.setdefault(_identity(f, root), []).append(f)
+        groups.setdefault(identity(f, root), []).append(f)
     lines = SourceLines()
     known_keys: set = set()
-    for identity, group in groups.items():
-        recorded = entries_of.get(identity, [])
+    for named, group in groups.items():
+        recorded = entries_of.get(named, [])
         if len(group) <= len(recorded):
             known_keys.update(f.key for f in group)
             continue
@@ -160,10 +160,6 @@ def filter(findings: Iterable[Finding], baseline: Baseline, root: str) -> tuple[
     return new, [f for f in findings if f.key in known_keys]
 
 
-def _identity(f: Finding, root: str) -> tuple[str, str, str, str]:
-    return (f.rule, relative_path(f.position.path, root), f.function, " ".join(f.snippet.split()))
-
-
 def _context(f: Finding, lines: SourceLines) -> str:
     return " ".join(lines.line(f.position.path, f.position.line).decode("utf-8", "replace").split())
 
@@ -175,7 +171,7 @@ def entries(findings: Iterable[Finding], root: str) -> list[Entry]:
     lines = SourceLines()
     out = set()
     for f in findings:
-        rule, path, function, snippet = _identity(f, root)
+        rule, path, function, snippet = identity(f, root)
         out.add(Entry(path, function, rule, snippet, table[f.key], _context(f, lines)))
     return sorted(out)
 

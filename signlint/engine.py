@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -119,6 +120,7 @@ class Engine:
     def __init__(self, options: Options):
         self.options = options
         self._databases: dict[str, dict[str, compdb.Command]] = {}
+        self._found: dict[str, str | None] = {}  # folder -> the database found for its files
         # During run(): the header declarations already walked in this run (see analyze).
         self.header_functions: set[Key] | None = None
         if options.compile_commands:
@@ -140,7 +142,11 @@ class Engine:
     def _database(self, path: str) -> dict[str, compdb.Command] | None:
         if self._fixed_db is not None:
             return self._fixed_db
-        found = compdb.find_database(path)
+        # Asked for each TU up to three times (flags, is_built, the report): one search per folder.
+        folder = os.path.dirname(path)
+        if folder not in self._found:
+            self._found[folder] = compdb.find_database(path)
+        found = self._found[folder]
         if found is None:
             return None
         if found not in self._databases:

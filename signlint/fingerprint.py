@@ -35,14 +35,20 @@ def relative_path(path: str, root: str) -> str:
     return path.replace(os.sep, "/") if rel.startswith("..") else rel.replace(os.sep, "/")
 
 
+def identity(f: Finding, root: str) -> tuple[str, str, str, str]:
+    """What a fingerprint hashes, bar the occurrence index: (rule, relative path,
+    function, expression text with white space folded)."""
+    return (f.rule, relative_path(f.position.path, root), f.function, " ".join(f.snippet.split()))
+
+
 def fingerprints(findings: Iterable[Finding], root: str) -> dict[tuple, str]:
     """Maps each finding's key to its fingerprint (hex, 32 characters)."""
     seen: dict[tuple, int] = {}
     out: dict[tuple, str] = {}
     for f in sorted(findings, key=lambda f: (f.position.path, f.position.offset, f.rule)):
-        identity = (f.rule, relative_path(f.position.path, root), f.function, " ".join(f.snippet.split()))
-        index = seen.get(identity, 0)
-        seen[identity] = index + 1
-        text = "\0".join([*identity, str(index)])
+        named = identity(f, root)
+        index = seen.get(named, 0)
+        seen[named] = index + 1
+        text = "\0".join([*named, str(index)])
         out[f.key] = hashlib.sha256(text.encode()).hexdigest()[:32]
     return out
