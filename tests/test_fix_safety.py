@@ -156,15 +156,24 @@ def test_fix_killed_at_random_moments_leaves_each_file_old_or_fixed(tmp_path):
     command = [sys.executable, "-m", "signlint", "check", "--fix", "--no-cache", "-j", "0"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     rng = random.Random(11)
-    outcomes = set()
-    for trial in range(8):
-        folder = tmp_path / f"trial{trial}"
+
+    def copies(name):
+        folder = tmp_path / name
         folder.mkdir()
         for i in range(12):
             (folder / f"copy{i}.c").write_bytes(old)
+        return folder
+
+    # Kill moments spread over a whole run as long as it takes on this machine now.
+    began = time.monotonic()
+    subprocess.run([*command, str(copies("timed"))], env=env, capture_output=True)
+    whole = time.monotonic() - began
+    outcomes = set()
+    for trial in range(8):
+        folder = copies(f"trial{trial}")
         process = subprocess.Popen([*command, str(folder)], env=env, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.3, 3.0))
+        time.sleep(rng.uniform(0.1, 1.0) * whole)
         process.send_signal(signal.SIGKILL)
         process.wait()
         contents = {p.read_bytes() for p in folder.glob("*.c")}
