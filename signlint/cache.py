@@ -215,10 +215,10 @@ def finding_from(d: dict) -> Finding:
 def _result_to(r: UnitResult) -> dict:
     return {"findings": [finding_to(f) for f in r.findings], "errors": r.errors, "includes": sorted(r.includes),
             "unknown_arguments": r.unknown_arguments, "functions_analysed": [list(k) for k in r.functions_analysed],
-            "functions_skipped": [list(k) for k in r.functions_skipped]}
+            "functions_skipped": [list(k) for k in r.functions_skipped], "too_deep": r.too_deep}
 
 
 def _result_from(d: dict) -> UnitResult:
     return UnitResult([finding_from(f) for f in d["findings"]], list(d["errors"]), set(d["includes"]),
                       list(d["unknown_arguments"]), [tuple(k) for k in d["functions_analysed"]],
-                      [tuple(k) for k in d["functions_skipped"]])
+                      [tuple(k) for k in d["functions_skipped"]], too_deep=list(d["too_deep"]))

@@ -266,6 +266,8 @@ def _print_verbose(report, extra_args) -> None:
         say(f"parse errors: {path}")
     for path in report.not_analysed:
         say(f"not analysed: {path}")
+    for path in report.partly_analysed:
+        say(f"partly analysed: {path}")
     if report.example_flags:
         path, args = report.example_flags
         say(f"clang arguments for {path}: {shlex.join(args)}")
@@ -280,8 +282,8 @@ def _status(report, findings: list, exit_zero: bool, allow_incomplete: bool) -> 
             tail += ("; no compile database was found for some files: give one with -p, or the flags "
                      "after -- (e.g. -- -Iinclude); -v shows what was searched")
         label = "warning" if allow_incomplete else "error"
-        click.echo(f"signlint: {label}: {incomplete_summary(report.with_errors, report.not_analysed)}{tail}",
-                   err=True)
+        summary = incomplete_summary(report.with_errors, report.not_analysed, report.partly_analysed)
+        click.echo(f"signlint: {label}: {summary}{tail}", err=True)
     if report.internal_errors:
         return EXIT_ERROR
     if report.incomplete and not allow_incomplete:

@@ -681,29 +681,32 @@ def _without(facts: Facts, variables) -> Facts:
     return {v: kept(f) for v, f in facts.items() if not gone(v)}
 
 
-def _exprs_of(s: Stmt):
-    yield from s.exprs
-    for _, init in s.decls:
-        if init is not None:
-            yield init
-    if s.init is not None:
-        yield from _exprs_of(s.init)
-    for child in s.body:
-        yield from _exprs_of(child)
+def _exprs_of(s: Stmt) -> list[Expr]:
+    """The expressions of a statement and of those in it (an `else if` chain can be thousands deep)."""
+    out: list[Expr] = []
+    work = [s]
+    while work:
+        s = work.pop()
+        out.extend(s.exprs)
+        out.extend(init for _, init in s.decls if init is not None)
+        work.extend(reversed(s.body))
+        if s.init is not None:
+            work.append(s.init)
+    return out
 
 
 def _assigned(s: Stmt) -> set[int]:
     """Variables a statement may change (declared in it, assigned, incremented)."""
-    out = {var for var, _ in s.decls}
-    for _, init in s.decls:
-        if init is not None:
-            out |= _assigned_in(init)
-    if s.init is not None:
-        out |= _assigned(s.init)
-    for e in s.exprs:
+    out: set[int] = set()
+    work = [s]
+    while work:
+        inner = work.pop()
+        out.update(var for var, _ in inner.decls)
+        work.extend(inner.body)
+        if inner.init is not None:
+            work.append(inner.init)
+    for e in _exprs_of(s):
         out |= _assigned_in(e)
-    for child in s.body:
-        out |= _assigned(child)
     return out
 
 

@@ -28,9 +28,9 @@ from .context import Surroundings
 from .explain import line_report, ranges_used
 from .files import Targets
 from .finding import Finding
-from .frontend import FrontendError, TranslationUnit
+from .frontend import FrontendError, TranslationUnit, on_deep_stack
 from .helpers import Summaries
-from .output import display_path
+from .output import display_path, too_deep_warning
 from .source import Source
 from .values import ValueAnalysis
 
@@ -60,6 +60,7 @@ class Report:
     explanations: list[str] = field(default_factory=list)  # --explain-silent: what was seen on the line
     with_errors: list[str] = field(default_factory=list)  # TUs with parse errors (shown paths)
     not_analysed: list[str] = field(default_factory=list)  # TUs libclang failed on, crashed or timed out
+    partly_analysed: list[str] = field(default_factory=list)  # TUs with an expression nested too deeply
     unbuilt: list[str] = field(default_factory=list)  # files left out: a compile database governs them, lists none
     databases: list[str] = field(default_factory=list)  # the compile databases used (paths)
     without_database: int = 0  # TUs parsed with no database: only the default and extra flags
@@ -68,7 +69,7 @@ class Report:
     @property
     def incomplete(self) -> bool:
         """Findings may be missing: some TU was not analysed, or not all of it."""
-        return bool(self.with_errors or self.not_analysed)
+        return bool(self.with_errors or self.not_analysed or self.partly_analysed)
 
 
 Key = tuple[str, int, str]  # a top-level declaration outside its TU's main file: (real path, offset, name)
@@ -83,6 +84,7 @@ class UnitResult:
     functions_analysed: list[Key] = field(default_factory=list)  # header declarations walked here
     functions_skipped: list[Key] = field(default_factory=list)  # ... not walked: analysed in another TU
     explanations: list[str] = field(default_factory=list)  # --explain-silent
+    too_deep: list[str] = field(default_factory=list)  # 'path:line': expressions left out, nested too deeply
 
 
 @dataclass
@@ -170,6 +172,9 @@ class Engine:
         """Parse one file and run the selected rules on the wanted bodies. While
         header_functions is a set, declarations outside the main file that are in
         it are not walked, and those walked are added to it."""
+        return on_deep_stack(lambda: self._analyze(path, wanted, unsaved))
+
+    def _analyze(self, path: str, wanted, unsaved: dict[str, str] | None) -> UnitResult:
         tu = TranslationUnit(path, self.arguments(path), {**self.options.unsaved, **(unsaved or {})} or None)
         source = Source(tu)
         findings: list[Finding] = []
@@ -201,28 +206,39 @@ class Engine:
                     placed = replace(placed, explanation=tuple(ranges_used(expr, analysis, source, _extent(finding))))
                 findings.append(replace(placed, unit=path))
 
+        too_deep: list[str] = []
+
+        def analyse(root) -> None:
+            looked_at = explain_line is not None and _covers(tu, root.expr, explain_line)
+            analysed = _analyse_root(root, rules, source, helpers, surroundings, looked_at)
+            if analysed is None:
+                return
+            expr, analysis, found = analysed
+            if looked_at:
+                explanations.extend(line_report(expr, analysis, source))
+            report(expr, analysis, found)
+            if analysis.stores_taint and root.scope is not None and tu.scope_key(root.scope) not in carrying:
+                # `int t = b << 24;`: where the function widens t later, its ones show.
+                carrying.add(tu.scope_key(root.scope))
+                for later in _reads_of_stored(root.scope, rules, source, helpers, surroundings):
+                    report(*later)
+
         try:
             for root in tu.roots(wanted, once if seen is not None else None, relevant_only=explain_line is None):
-                looked_at = explain_line is not None and _covers(tu, root.expr, explain_line)
-                analysed = _analyse_root(root, rules, source, helpers, surroundings, looked_at)
-                if analysed is None:
-                    continue
-                expr, analysis, found = analysed
-                if looked_at:
-                    explanations.extend(line_report(expr, analysis, source))
-                report(expr, analysis, found)
-                if analysis.stores_taint and root.scope is not None and tu.scope_key(root.scope) not in carrying:
-                    # `int t = b << 24;`: where the function widens t later, its ones show.
-                    carrying.add(tu.scope_key(root.scope))
-                    for later in _reads_of_stored(root.scope, rules, source, helpers, surroundings):
-                        report(*later)
+                try:
+                    analyse(root)
+                except RecursionError:
+                    # Nested deeper than DEEP_RECURSION_LIMIT allows (issue 14): this root
+                    # is left out and said to be; the rest of the file is analysed.
+                    begin = tu.expansion_range(root.expr)[0]
+                    too_deep.append(f"{display_path(begin.path)}:{begin.line}")
         except BaseException:
             if seen is not None:
                 seen.difference_update(walked)  # not analysed after all: let another TU do it
             raise
         errors = [d.text for d in tu.errors()]
         return UnitResult(findings, errors, tu.included_files(), tu.unknown_arguments(), walked, skipped,
-                          explanations)
+                          explanations, too_deep)
 
     def analyze_unit(self, path: str, wanted) -> UnitOutcome:
         """analyze(), with a failure turned into the message to show."""
@@ -231,10 +247,9 @@ class Engine:
         except FrontendError as exc:
             return UnitOutcome(path, failure=str(exc))
         except RecursionError:
-            # signlint's walk recurses once per nesting level (issue 14): a file nested
-            # deeper than Python's stack is not analysed, and the run says so.
-            return UnitOutcome(path, failure=f"{display_path(path)}: not analysed: expressions or statements "
-                                             f"nested too deeply for signlint's walk")
+            # Outside any one expression (the list of a TU's declarations): nothing of it.
+            return UnitOutcome(path, failure=f"{display_path(path)}: not analysed: declarations nested too "
+                                             f"deeply for signlint's walk")
         except Exception as exc:  # a bug in signlint: say so, and go on with the other files
             return UnitOutcome(path, failure=f"{display_path(path)}: internal error ({type(exc).__name__}: {exc})",
                                internal=True)
@@ -378,6 +393,9 @@ class _Batch:
                 report.with_errors.append(display_path(outcome.path))
                 report.warnings.append(f"{display_path(outcome.path)}: parse errors, results may be incomplete: "
                                        f"{result.errors[0]}")
+            if result.too_deep:
+                report.partly_analysed.append(display_path(outcome.path))
+                report.warnings.append(too_deep_warning(result.too_deep))
             merge(seen, result.findings)
             report.explanations.extend(result.explanations)
         # Notes of a finding seen in several TUs, in one order whatever the TU order.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -288,7 +289,7 @@ class Diagnostic:
 # own with an 8 MB stack, where 5,000 nested parentheses or a 5 MB `1+1+...` line
 # overflow it and kill the process (SIGSEGV) before clang can say "bracket nesting
 # level exceeded". LIBCLANG_NOTHREADS makes it parse on the calling thread instead,
-# which _on_deep_stack gives a stack large enough for clang's own limits to apply.
+# which on_deep_stack gives a stack large enough for clang's own limits to apply.
 # (Read by libclang at each parse; the memory is reserved, not used, until needed.)
 os.environ.setdefault("LIBCLANG_NOTHREADS", "1")
 PARSE_STACK_BYTES = 512 * 2**20
@@ -322,20 +323,36 @@ def _limit_memory() -> None:
         pass  # not on this system, or a bad value: parse without a limit
 
 
-def _on_deep_stack(parse):
-    """parse() on a thread with a PARSE_STACK_BYTES stack; its result or exception."""
+# signlint's own walks recurse too: the statements of a function (an `else if`
+# chain is one level per branch) and a few questions about an expression. On the
+# same thread, a limit far above Python's default of 1,000 fits in the stack; past
+# it, the part is reported as not analysed (RecursionError), the rest of the file is.
+DEEP_RECURSION_LIMIT = 50_000
+
+
+def on_deep_stack(work):
+    """work() on a thread with a PARSE_STACK_BYTES stack and DEEP_RECURSION_LIMIT;
+    its result, or its exception raised here. Called on that thread, work() runs
+    directly."""
+    if threading.current_thread().name == _DEEP_THREAD:
+        return work()
     outcome: list = []
 
     def run() -> None:
+        previous_limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(previous_limit, DEEP_RECURSION_LIMIT))
         try:
-            outcome.append((True, parse()))
+            outcome.append((True, work()))
         except BaseException as exc:  # handed back to the caller's thread
             outcome.append((False, exc))
+        finally:
+            sys.setrecursionlimit(previous_limit)
 
     with _STACK_SIZE_LOCK:
         previous = threading.stack_size(PARSE_STACK_BYTES)
         try:
-            thread = threading.Thread(target=run, name="signlint-parse")
+            # A daemon: Ctrl-C in the waiting thread ends the process without waiting for it.
+            thread = threading.Thread(target=run, name=_DEEP_THREAD, daemon=True)
             thread.start()
         finally:
             threading.stack_size(previous)
@@ -346,6 +363,7 @@ def _on_deep_stack(parse):
     return value
 
 
+_DEEP_THREAD = "signlint-deep-stack"
 _STACK_SIZE_LOCK = threading.Lock()
 
 
@@ -362,7 +380,7 @@ class TranslationUnit:
         if not path.endswith((".c", ".h")) and "-x" not in args:
             args = ["-x", "c", *args]  # a named .inc or .def file: clang would not take it for C
         try:
-            self._tu = _on_deep_stack(lambda: index.parse(path, args=args, unsaved_files=files or None,
+            self._tu = on_deep_stack(lambda: index.parse(path, args=args, unsaved_files=files or None,
                                                           options=_PARSE_OPTIONS))
         except ci.TranslationUnitLoadError as exc:
             raise FrontendError(f"libclang could not parse {path} ({exc})") from None

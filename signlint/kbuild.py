@@ -221,8 +221,13 @@ def _check(invocation: Invocation, rules: frozenset[str]) -> int:
         if result.errors:
             sys.stderr.write(f"signlint: warning: {invocation.source}: parse errors, results may be incomplete: "
                              f"{result.errors[0]}\n")
-    if result.errors:
-        _incomplete([invocation.source], [])
+    if result.too_deep and not invocation.quiet:
+        from .output import too_deep_warning
+
+        sys.stderr.write(f"signlint: warning: {too_deep_warning(result.too_deep)}\n")
+    if result.errors or result.too_deep:
+        _incomplete([invocation.source] if result.errors else [], [],
+                    [invocation.source] if result.too_deep else [])
     seen: dict = {}
     merge(seen, result.findings)
     findings = sorted(seen.values(), key=lambda f: (f.position.path, f.position.offset, f.rule))
@@ -237,9 +242,9 @@ def _check(invocation: Invocation, rules: frozenset[str]) -> int:
     return EXIT_OK
 
 
-def _incomplete(with_errors: list[str], not_analysed: list[str]) -> None:
+def _incomplete(with_errors: list[str], not_analysed: list[str], partly_analysed: list[str] = ()) -> None:
     """The check command's summary line, printed even with --quiet; the exit
     status stays 0 so that make goes on."""
     from .output import incomplete_summary
 
-    sys.stderr.write(f"signlint: warning: {incomplete_summary(with_errors, not_analysed)}\n")
+    sys.stderr.write(f"signlint: warning: {incomplete_summary(with_errors, not_analysed, partly_analysed)}\n")

@@ -186,9 +186,11 @@ class ValueAnalysis:
         # A shift of a value that may be negative only because of its range (`(0xff - h) << 24`):
         # what the code around proves about h could make it a finding.
         self.unsure = False
+        self._assembles: dict[int, bool] = {}  # assembles_bytes, asked of every '+' of a long sum
 
     def run(self, root: Expr) -> Value:
         value = self.visit(root)
+        self._assembles.clear()  # by id: good for this tree only
         self._commit(value)
         self.stores_taint = self.stores_taint or bool(self.followed_origins(value.taint, unknown_counts=True))
         return value
@@ -440,7 +442,7 @@ class ValueAnalysis:
         if op in ("|", "^"):  # char bytes combined here: wrong unless cut back to 8 bits
             a, b = _used_as_byte(e, a), _used_as_byte(e, b)
         elif op == "+":  # `(p[1] << 8) + p[2]`, `c + 0x100`
-            a, b = (_used_as_byte(e, x) if assembles_bytes(other) or _above_byte(y) else x
+            a, b = (_used_as_byte(e, x) if assembles_bytes(other, self._assembles) or _above_byte(y) else x
                     for x, other, y in ((a, e.children[1], b), (b, e.children[0], a)))
         elif op == "-" and _above_byte(a):
             b = _used_as_byte(e, b)  # `0xff - c`: the complement of a byte
@@ -590,7 +592,7 @@ class ValueAnalysis:
         any char added to assembled bytes, `(w << 8) + sc`.)"""
         kids = e.children
         converted = {id(c) for c, other in zip(kids, reversed(kids), strict=True)
-                     if c.kind is Kind.CAST and not c.explicit and not assembles_bytes(other)}
+                     if c.kind is Kind.CAST and not c.explicit and not assembles_bytes(other, self._assembles)}
         self.char_uses = [(origin, at) for origin, at in self.char_uses
                           if not (id(at) in converted and _explicitly_signed(origin))]
         return frozenset(x for x in pending if not (
@@ -798,33 +800,43 @@ MEMORY = -1
 LvalueKey = tuple  # (the pointer: a decl or an LvalueKey, 'k' or 'v', a constant index or the index's decl)
 
 
+LVALUE_LEVELS = 8  # `***p` has a key; reads through more pointers than this have none
+
+
 def lvalue_key(e: Expr) -> LvalueKey | None:
     """The identity of `*p` (`*p++` too), `p[i]` or `p[K]` (p, i local variables, or p
     itself such a read: `**pp`), for facts about the value read there; None for any
     other expression."""
-    if e.kind is Kind.UNARY and e.op == "*" and e.children:
-        base, index = e.children[0], None
-    elif e.kind is Kind.SUBSCRIPT and len(e.children) == 2:
-        base, index = e.children
-    else:
-        return None
-    base = _through_casts(base)
-    if index is None and base.kind is Kind.UNARY and base.op in ("post++", "post--") and base.children:
-        base = _through_casts(base.children[0])  # `*p++` reads *p, then p moves
-    array = base.kind is Kind.DECL_REF and not base.type.is_pointer  # a local array: `head[4]`
-    if base.kind is Kind.DECL_REF and base.decl is not None:
-        pointer = base.decl
-    else:
-        pointer = lvalue_key(base) if base.kind in (Kind.UNARY, Kind.SUBSCRIPT) else None
-        if pointer is None:
+    levels: list[tuple[Expr | None, bool]] = []  # (index or None for `*`, of a local array), outermost first
+    while len(levels) < LVALUE_LEVELS:
+        if e.kind is Kind.UNARY and e.op == "*" and e.children:
+            base, index = e.children[0], None
+        elif e.kind is Kind.SUBSCRIPT and len(e.children) == 2:
+            base, index = e.children
+        else:
             return None
-    k = 0 if index is None else index.value
-    if k is not None:
-        return (pointer, "ka" if array else "k", k)  # `*p` is `p[0]`
-    var = _through_casts(index)
-    if var.kind is not Kind.DECL_REF or var.decl is None:
+        base = _through_casts(base)
+        if index is None and base.kind is Kind.UNARY and base.op in ("post++", "post--") and base.children:
+            base = _through_casts(base.children[0])  # `*p++` reads *p, then p moves
+        levels.append((index, base.kind is Kind.DECL_REF and not base.type.is_pointer))  # array: `head[4]`
+        if base.kind is Kind.DECL_REF and base.decl is not None:
+            key = base.decl
+            break
+        if base.kind not in (Kind.UNARY, Kind.SUBSCRIPT):
+            return None
+        e = base
+    else:
         return None
-    return (pointer, "va" if array else "v", var.decl)
+    for index, array in reversed(levels):
+        k = 0 if index is None else index.value
+        if k is not None:
+            key = (key, "ka" if array else "k", k)  # `*p` is `p[0]`
+            continue
+        var = _through_casts(index)
+        if var.kind is not Kind.DECL_REF or var.decl is None:
+            return None
+        key = (key, "va" if array else "v", var.decl)
+    return key
 
 
 def is_local_array_element(key: LvalueKey) -> bool:
@@ -834,9 +846,15 @@ def is_local_array_element(key: LvalueKey) -> bool:
 
 def lvalue_reads(key: LvalueKey) -> frozenset[int]:
     """The variables an lvalue key (or a difference_key) reads: its pointers and indexes."""
-    pointer, how, index = key
-    out = lvalue_reads(pointer) if isinstance(pointer, tuple) else frozenset({pointer})
-    return out | {index} if how in ("v", "va", "-") else out
+    out = set()
+    while True:
+        pointer, how, index = key
+        if how in ("v", "va", "-"):
+            out.add(index)
+        if not isinstance(pointer, tuple):
+            out.add(pointer)
+            return frozenset(out)
+        key = pointer
 
 
 def difference_key(x: int, y: int) -> tuple:
@@ -889,10 +907,24 @@ def _explicitly_signed(origin: Expr) -> bool:
     return not byte.type.is_plain_char
 
 
-def assembles_bytes(e: Expr) -> bool:
-    """Is e a shift or an OR, or a sum with one (after parentheses): bytes being assembled?"""
-    while e.kind in (Kind.PAREN, Kind.CAST) and e.children and not e.explicit:
-        e = e.children[-1]
-    if e.kind is not Kind.BINARY:
-        return False
-    return e.op in ("<<", "|") or e.op == "+" and any(assembles_bytes(c) for c in e.children)
+def assembles_bytes(e: Expr, known: dict[int, bool] | None = None) -> bool:
+    """Is e a shift or an OR, or a sum with one (after parentheses): bytes being assembled?
+    known: the answers for sums asked before (by id), kept up to date, so that asking it
+    of every '+' of a macro's sum of thousands of terms costs no more than one walk."""
+    def bare(x: Expr) -> Expr:
+        while x.kind in (Kind.PAREN, Kind.CAST) and x.children and not x.explicit:
+            x = x.children[-1]
+        return x
+
+    found, work = False, [e]  # iterative: such a sum is as deep as it is long
+    while work and not found:
+        x = bare(work.pop())
+        if known is not None and id(x) in known:
+            found = known[id(x)]
+        elif x.kind is Kind.BINARY and x.op in ("<<", "|"):
+            found = True
+        elif x.kind is Kind.BINARY and x.op == "+":
+            work.extend(x.children)
+    if known is not None:
+        known[id(bare(e))] = found
+    return found

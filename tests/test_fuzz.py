@@ -32,3 +32,23 @@ def test_a_seeded_batch_of_mutated_inputs_fails_cleanly(seed):
 def test_inputs_that_once_killed_signlint_now_fail_the_run_with_status_3(case):
     outcome = fuzz.run_one(case, "json", timeout=120)
     assert outcome.problem == "" and outcome.status == 3
+
+
+# Issue 14: deeply nested and huge inputs, each with a finding before the deep part.
+# The rest (depths of 100,000, the 1 MB macro, the 50 MB file) are `scripts/fuzz.py --deep`.
+DEEP = [fuzz.nested(shape, depth) for shape in fuzz.SHAPES for depth in (100, 10_000)] + [
+    fuzz.nested("and-chain", 100_000), fuzz.macro_expansion(2**15), fuzz.switch(100_000)]
+# Exit 3 where a part is left out, and said to be: clang stops at 2,048 nested brackets,
+# and a 100,000-term `&&` is deeper than signlint's walk allows (frontend.DEEP_RECURSION_LIMIT).
+LEFT_OUT = {"parentheses-10000": "bracket nesting level exceeded", "and-chain-100000": "partly analysed"}
+
+
+@pytest.mark.parametrize("case", DEEP, ids=[case.name for case in DEEP])
+def test_a_deep_input_ends_with_its_findings_or_names_the_part_left_out(case):
+    outcome = fuzz.run_one(case, "json", timeout=300)
+    assert fuzz.deep_problem(outcome) == "", outcome.stderr
+    if case.name in LEFT_OUT:
+        assert outcome.status == 3 and LEFT_OUT[case.name] in outcome.stderr
+        assert [f["line"] for f in outcome.findings] == [1]  # the finding outside the deep part
+    else:
+        assert outcome.status == 1 and len(outcome.findings) == 2
