@@ -13,6 +13,8 @@ into line/column ranges the same way.
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 import json
 import os
 import re
@@ -36,9 +38,31 @@ SUMMARY_LIMIT = 1_000_000  # GitHub refuses step summaries over 1 MiB
 RULE_TAGS = ("correctness", "sign-extension", "c")
 
 
+SOURCE_LABELS = ("source", "source code", "repository", "code")  # Project-URL labels of the repository
+
+
 def rule_url(code: str) -> str:
-    """Where to read about a rule (the rule documents ship inside the package)."""
-    return INFORMATION_URI
+    """Where to read about a rule: its document in the source repository at this
+    version's tag (`<repo>/blob/v0.1.0/rules/SL001.md`), when the installed package
+    names its repository (a [project.urls] Source entry); else the package page."""
+    repository = _repository()
+    if repository is None:
+        return INFORMATION_URI
+    blob = "/-/blob/" if "gitlab" in repository else "/blob/"  # GitLab's path, else GitHub's (and Gitea's)
+    return f"{repository}{blob}v{__version__}/rules/{code}.md"
+
+
+@functools.cache
+def _repository() -> str | None:
+    try:
+        entries = importlib.metadata.metadata("signlint").get_all("Project-URL") or []
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    for entry in entries:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() in SOURCE_LABELS and url.strip().startswith("https://"):
+            return url.strip().rstrip("/")
+    return None
 
 
 # ---------------------------------------------------------------- positions

@@ -513,3 +513,38 @@ def test_colour_marks_the_warning_and_the_caret_only_when_asked(tmp_path):
     assert "\033[" not in plain
     assert "\033[1;35mwarning:\033[0m" in painted and "\033[1;32m" in painted.splitlines()[2]
     assert re.sub(r"\033\[[0-9;]*m", "", painted) == plain
+
+
+class _Metadata:
+    def __init__(self, urls):
+        self.urls = urls
+
+    def get_all(self, key):
+        return self.urls if key == "Project-URL" else None
+
+
+@pytest.mark.parametrize(("urls", "expected"), [
+    (["Homepage, https://example.org", "Source, https://github.com/acme/signlint/"],
+     f"https://github.com/acme/signlint/blob/v{__version__}/rules/SL001.md"),
+    (["Repository, https://gitlab.com/acme/signlint"],
+     f"https://gitlab.com/acme/signlint/-/blob/v{__version__}/rules/SL001.md"),
+    ([], "https://pypi.org/project/signlint/"),  # no repository named: the package page
+    (["Source, file:///home/me/signlint"], "https://pypi.org/project/signlint/"),
+])
+def test_rule_links_lead_to_the_rule_document_in_the_repository_the_package_names(sample, monkeypatch, urls,
+                                                                                     expected):
+    import signlint.formats as formats
+
+    monkeypatch.setattr(formats.importlib.metadata, "metadata", lambda name: _Metadata(urls))
+    formats._repository.cache_clear()
+    try:
+        findings, _, root = sample
+        sarif = json.loads(format_sarif(findings, root))
+        rules = {r["id"]: r for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+        rdjson = json.loads(format_rdjson(findings, root))["diagnostics"]
+    finally:
+        formats._repository.cache_clear()
+    assert rules["SL001"]["helpUri"] == expected
+    assert {d["code"]["url"] for d in rdjson if d["code"]["value"] == "SL001"} == {expected}
+    # what the link names is there: rules/<code>.md at the top of the source tree
+    assert all((ROOT / "rules" / f"{code}.md").is_file() for code in RULES)
