@@ -44,6 +44,27 @@ class SourceLines:
         return lines[number - 1].rstrip(b"\r") if 0 < number <= len(lines) else b""
 
 
+QUOTE_LIMIT = 200  # bytes of a source line quoted whole; a longer one (a generated table) is cut
+QUOTE_CONTEXT = 60  # bytes kept on each side of the finding in a cut line
+
+
+def _quoted(line: bytes, column: int, end_column: int | None) -> tuple[bytes, int, int | None]:
+    """The part of the line to quote, and the columns in it: all of it, or for a long
+    line the finding and QUOTE_CONTEXT bytes around it, '...' marking what was cut."""
+    if len(line) <= QUOTE_LIMIT:
+        return line, column, end_column
+    start = max(0, column - 1 - QUOTE_CONTEXT)
+    stop = min(len(line), max(column, (end_column or column + 1) - 1) + QUOTE_CONTEXT, start + QUOTE_LIMIT)
+    while start > 0 and 0x80 <= line[start] < 0xC0:  # not inside a UTF-8 character
+        start -= 1
+    while stop < len(line) and 0x80 <= line[stop] < 0xC0:
+        stop += 1
+    head, tail = b"..." if start else b"", b"..." if stop < len(line) else b""
+    shift = len(head) - start
+    end = None if end_column is None else min(end_column, stop + 1) + shift
+    return head + line[start:stop] + tail, column + shift, end
+
+
 def _caret(line: bytes, column: int, end_column: int | None) -> str:
     """A caret under column and tildes up to end_column (libclang's columns count
     bytes), tabs kept and characters counted as the terminal shows them, so that it
@@ -93,9 +114,10 @@ def format_text(findings: Iterable[Finding], texts: dict[str, str] | None = None
                    f"{paint(_BOLD, f'{f.message} [{f.rule}]')}")
         source = lines.line(f.position.path, f.position.line)
         if source:
-            out.append(source.decode("utf-8", "replace"))
             end = f.end.column if f.end and f.end.line == f.position.line else None
-            out.append(paint(_GREEN, _caret(source, f.position.column, end)))
+            shown, column, end = _quoted(source, f.position.column, end)
+            out.append(shown.decode("utf-8", "replace"))
+            out.append(paint(_GREEN, _caret(shown, column, end)))
         if f.fix:
             shown = f": {f.fix.preview}" if f.fix.preview else ""
             out.append(f"    fix: {f.fix.description}{shown}{fix_mode(f.fix)}")

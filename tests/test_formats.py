@@ -488,6 +488,24 @@ def test_the_caret_lines_up_after_non_ascii_characters(tmp_path):
     assert out[2] == " " * shown_column + "^" + "~" * (len("b << 24") - 1)
 
 
+
+@pytest.mark.parametrize("before", [5000, 30])
+def test_a_long_line_is_quoted_around_the_finding_with_the_caret_under_it(tmp_path, before):
+    """A generated table or a macro-expanded line of 10,000 bytes is cut to the finding
+    and 60 bytes around it, '...' marking the cuts; a short line is quoted whole."""
+    filler = " + ".join(["c"] * (before // 4))
+    line = f"uint64_t f(uint8_t b, int c) {{ int s = {filler}; return (b << 24) + s + {filler}; }}"
+    (tmp_path / "u.c").write_text("#include <stdint.h>\n" + line + "\n")
+    out = run_cli("check", "--no-cache", "u.c", cwd=tmp_path).stdout.splitlines()
+    quoted, caret = out[1], out[2]
+    if len(line) <= 200:
+        assert quoted == line
+    else:
+        assert quoted.startswith("...") and quoted.endswith("...") and len(quoted) <= 200 + 6
+        assert quoted[3:-3] in line
+    at = caret.index("^")
+    assert quoted[at:].startswith("b << 24") and caret[at:] == "^" + "~" * (len("b << 24") - 1)
+
 class _Terminal:
     def isatty(self) -> bool:
         return True
