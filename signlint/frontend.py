@@ -330,6 +330,24 @@ def _limit_memory() -> None:
 DEEP_RECURSION_LIMIT = 50_000
 
 
+def _memory_hint() -> str:
+    """Why a parse may have failed: the address space came near the memory limit
+    (VmPeak is what RLIMIT_AS bounds; a buffer that doubles is refused before it is
+    reached); empty when it did not, or is not known."""
+    try:
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+        with open("/proc/self/status") as status:
+            peak = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmPeak:"))
+    except (ImportError, OSError, StopIteration, ValueError):
+        return ""
+    if limit == resource.RLIM_INFINITY or peak < limit // 2:
+        return ""
+    return (f"; the process came near the memory limit of {limit // 2**20} MB: SIGNLINT_MAX_MEMORY_MB "
+            f"raises it, 0 removes it")
+
+
 def on_deep_stack(work):
     """work() on a thread with a PARSE_STACK_BYTES stack and DEEP_RECURSION_LIMIT;
     its result, or its exception raised here. Called on that thread, work() runs
@@ -383,7 +401,7 @@ class TranslationUnit:
             self._tu = on_deep_stack(lambda: index.parse(path, args=args, unsaved_files=files or None,
                                                           options=_PARSE_OPTIONS))
         except ci.TranslationUnitLoadError as exc:
-            raise FrontendError(f"libclang could not parse {path} ({exc})") from None
+            raise FrontendError(f"libclang could not parse {path} ({exc}{_memory_hint()})") from None
         # clang names files relative to its working directory (-working-directory).
         self._cwd = args[args.index("-working-directory") + 1] if "-working-directory" in args[:-1] else os.getcwd()
         self._ctypes: dict[tuple, CType] = {}  # by canonical type kind (or enum)

@@ -4,7 +4,9 @@ no hang, no status outside 0-3, and reports that parse."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import random
+import subprocess
 import sys
 
 import pytest
@@ -52,3 +54,12 @@ def test_a_deep_input_ends_with_its_findings_or_names_the_part_left_out(case):
         assert [f["line"] for f in outcome.findings] == [1]  # the finding outside the deep part
     else:
         assert outcome.status == 1 and len(outcome.findings) == 2
+
+
+def test_a_parse_stopped_by_the_memory_limit_says_so(tmp_path):
+    (tmp_path / "input.c").write_text('#include "/dev/zero"\nint x;\n')
+    env = dict(os.environ, PYTHONPATH=str(ROOT), SIGNLINT_MAX_MEMORY_MB="2000")
+    done = subprocess.run([sys.executable, "-m", "signlint", "check", "--no-cache", "input.c"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3
+    assert "could not parse" in done.stderr and "near the memory limit of 2000 MB" in done.stderr
