@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -243,7 +244,8 @@ def run_one(case: Case, format_: str, timeout: float) -> Outcome:
                    case.target, *case.extra]
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         status, seconds, peak_rss, stdout, stderr = _run_measured(command, folder, env, timeout)
-    outcome = Outcome(case.name, format_, status, seconds=seconds, peak_rss=peak_rss, stderr=stderr)
+    workers = [int(mb) * 2**20 for mb in re.findall(r"peak RSS (\d+) MB", stderr)]  # a worker's, from --progress
+    outcome = Outcome(case.name, format_, status, seconds=seconds, peak_rss=max([peak_rss, *workers]), stderr=stderr)
     if status is None:
         outcome.problem = f"hung for more than {timeout:.0f} s"
     elif "Traceback (most recent call last)" in stderr:
@@ -264,7 +266,7 @@ def run_one(case: Case, format_: str, timeout: float) -> Outcome:
 
 def _run_measured(command: list[str], folder: str, env: dict, timeout: float):
     """(exit status or None when killed at the timeout, seconds, peak RSS in bytes,
-    stdout, stderr) of one run; the RSS is the child's own, from wait4."""
+    stdout, stderr) of one run; the RSS is the child's own, from wait4 (not its workers')."""
     out_path, err_path = Path(folder, ".stdout"), Path(folder, ".stderr")
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.monotonic()
@@ -302,7 +304,8 @@ def deep_report(outcomes: list[Outcome]) -> str:
     lines = [f"{'input':<22} {'status':>6} {'seconds':>8} {'peak RSS':>9} {'findings':>8}  verdict"]
     for o in outcomes:
         problem = deep_problem(o)
-        said = next((line for line in o.stderr.splitlines() if "not analysed" in line or "parse errors" in line), "")
+        said = next((line for line in o.stderr.splitlines() if line.startswith("signlint: warning:")
+                     and ("not analysed" in line or "parse errors" in line)), "")
         verdict = f"BAD: {problem}" if problem else "ok" + (f" ({said.strip()[:100]})" if said else "")
         lines.append(f"{o.case:<22} {'hung' if o.status is None else o.status:>6} {o.seconds:>8.1f} "
                      f"{o.peak_rss / 2**20:>7.0f}MB {len(o.findings):>8}  {verdict}")
@@ -318,8 +321,9 @@ def main() -> int:
     parser.add_argument("--deep", action="store_true", help="the deeply nested and huge inputs instead")
     args = parser.parse_args()
     if args.deep:
-        # In a worker (-j 1), as by default: --timeout (120 s per file) applies, which -j 0 has not.
-        cases = [replace(case, extra=["-j", "1"]) for case in deep_cases()]
+        # In a worker (-j 1), as by default: --timeout (120 s per file) applies, which -j 0 has not;
+        # the plain progress's last line gives the worker's peak RSS.
+        cases = [replace(case, extra=["-j", "1", "--progress", "plain"]) for case in deep_cases()]
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
             outcomes = list(pool.map(lambda case: run_one(case, "json", args.timeout), cases))
         print(deep_report(outcomes))

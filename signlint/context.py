@@ -71,7 +71,7 @@ Facts = dict[int, Fact]  # variable identity (Expr.decl), or a `*p`/`p[i]` (valu
 
 _NEGATED = {"<": ">=", ">=": "<", ">": "<=", "<=": ">", "==": "!=", "!=": "=="}
 _MIRRORED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
-_EXITS = (StmtKind.RETURN, StmtKind.BREAK, StmtKind.CONTINUE, StmtKind.GOTO)
+_EXITS = (StmtKind.RETURN, StmtKind.BREAK, StmtKind.CONTINUE, StmtKind.GOTO, StmtKind.NORETURN)
 
 
 class FunctionRanges:

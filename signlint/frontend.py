@@ -186,7 +186,39 @@ _STATEMENT_KINDS = {
 
 
 def _as_stmt(part) -> Stmt:
-    return part if isinstance(part, Stmt) else Stmt(StmtKind.EXPR, [part], [], part.handle.location.line)
+    return part if isinstance(part, Stmt) else _expression_statement(part, part.handle.location.line)
+
+
+def _expression_statement(expr: Expr, line: int) -> Stmt:
+    """An expression as a statement: NORETURN when it calls a function that never
+    returns (`fatal("bad digit");` after a failed check: the check holds after it)."""
+    call = expr
+    while call.kind in (Kind.PAREN, Kind.CAST) and call.children:  # `(void)die()`
+        call = call.children[-1]
+    if call.kind is Kind.CALL and _never_returns(call.handle.referenced):
+        return Stmt(StmtKind.NORETURN, [expr], [], line)
+    return Stmt(StmtKind.EXPR, [expr], [], line)
+
+
+def _never_returns(callee) -> bool:
+    """Is callee a function declared noreturn: GNU `__attribute__((noreturn))`
+    (clang shows it in the type: glibc's exit and abort, the kernel's __noreturn),
+    C11 `_Noreturn` or C23 `[[noreturn]]`? libclang exposes the last two only as
+    an attribute of no kind, whose tokens may be a macro's (xz's
+    tuklib_attr_noreturn): the declaration printed without its body says."""
+    if callee is None or callee.kind != ci.CursorKind.FUNCTION_DECL:
+        return False
+    if "__attribute__((noreturn))" in callee.type.spelling:
+        return True
+    if not any(child.kind == ci.CursorKind.UNEXPOSED_ATTR for child in callee.get_children()):
+        return False
+    policy = ci.PrintingPolicy.create(callee)
+    policy.set_property(ci.PrintingPolicyProperty.TerseOutput, 1)  # no body
+    head = callee.pretty_printed(policy).split(f"{callee.spelling}(")[0]
+    return _NORETURN_WORD.search(head) is not None
+
+
+_NORETURN_WORD = re.compile(r"\b(?:_Noreturn|noreturn|__noreturn__)\b")
 
 
 def _shape(kind: StmtKind, parts: list, line: int) -> Stmt:
@@ -791,7 +823,7 @@ class TranslationUnit:
         line = c.location.line
         nested: list = []  # statements inside expressions (GNU statement expressions): they run first
         if _EXPR_FIRST <= kind_id <= _EXPR_LAST:
-            stmt = Stmt(StmtKind.EXPR, [self._keyed(c, nested)], [], line)
+            stmt = _expression_statement(self._keyed(c, nested), line)
         else:
             parts: list = []  # Expr or Stmt, in source order
             for child in self._fast.children(c):

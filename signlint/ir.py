@@ -121,6 +121,7 @@ class StmtKind(enum.Enum):
     GOTO = "goto"
     LABEL = "label"  # body: [statement]
     EXPR = "expr"  # exprs: [expression]; body: statements inside it (GNU statement expressions)
+    NORETURN = "noreturn"  # exprs: [call]: a call of a function declared noreturn (exit, BUG, a fatal())
     DECL = "decl"  # decls: [(variable, initialiser or None)]
     OTHER = "other"  # exprs and body in source order, nothing known about the control flow
 
