@@ -930,6 +930,8 @@ class TranslationUnit:
         """The end of an expression spelled in a macro, when all of it is spelled in
         one place (else None): follow the last child down to a token, or to a
         parenthesis or call closed on the same logical line."""
+        if not begin.path:  # a token pasted by `##` is spelled in clang's scratch buffer, no file
+            return None
         text = self.file_bytes(begin.path)
         last = expr
         suffixes: list[Kind] = []  # subscripts (a ']' follows the index) and members (`->name` follows the base)

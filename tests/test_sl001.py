@@ -167,3 +167,10 @@ def test_pointer_offsets_are_sign_extended(lint, code):
 
 def test_pointer_offsets_on_a_32_bit_target_are_not(lint):
     assert lint("u8 f(const u8 *p, u8 b) { return p[b << 24]; }", "-m32", "-ffreestanding") == []
+
+
+def test_an_operand_pasted_by_a_macro_is_reported_not_a_crash(lint):
+    # UINT32_C(0x300) is `0x300 ## U`: the pasted token is spelled in clang's scratch
+    # buffer, in no file (xz's LITERAL_CODER_SIZE; an internal error before).
+    code = "#define WIDE(c) c ## U\nu64 coders(u32 k) { return WIDE(0x300) << k; }\n"
+    assert lint.__wrapped__(code, rules={"SL004"}) == [(2, "SL004")]
