@@ -294,12 +294,19 @@ class FunctionRanges:
                 self._roots_at([s.exprs[1]], base)
         self._breaks.append([])  # a break in the loop leaves the loop, not an enclosing switch
         try:
-            self._visit(s.body[0], inside)
+            body_end = self._visit(s.body[0], inside)
         finally:
             breaks = self._breaks.pop()
         cond = s.exprs[0]
         if s.kind is StmtKind.DO:
             self._roots_at([cond], base)
+            if not breaks and not _continues(s.body[0]):
+                # The body's end is the only way to the condition: `do { ... } while (0)`,
+                # the kernel's macros, leave what their body proved, and BUG()'s
+                # `do { ...; __builtin_unreachable(); } while (0)` never completes.
+                if body_end is None:
+                    return None
+                return _meet(body_end, self._condition(cond, False, why, body_end))
         if breaks:
             return base
         # The only way out (but a goto or return) is the condition turning false.
@@ -679,6 +686,18 @@ def _without(facts: Facts, variables) -> Facts:
     if not any(gone(k) or f.implied for k, f in facts.items()):
         return facts
     return {v: kept(f) for v, f in facts.items() if not gone(v)}
+
+
+def _continues(s: Stmt) -> bool:
+    """Does s hold a `continue` of the loop around it (not of a loop inside s)?"""
+    work = [s]
+    while work:
+        inner = work.pop()
+        if inner.kind is StmtKind.CONTINUE:
+            return True
+        if inner is s or inner.kind not in (StmtKind.WHILE, StmtKind.DO, StmtKind.FOR):
+            work.extend(inner.body)
+    return False
 
 
 def _exprs_of(s: Stmt) -> list[Expr]:

@@ -218,6 +218,7 @@ def _never_returns(callee) -> bool:
     return _NORETURN_WORD.search(head) is not None
 
 
+_EXPECT_BUILTINS = ("__builtin_expect", "__builtin_expect_with_probability")  # likely(), unlikely()
 _NORETURN_WORD = re.compile(r"\b(?:_Noreturn|noreturn|__noreturn__)\b")
 
 
@@ -717,6 +718,10 @@ class TranslationUnit:
             node.kind = Kind.CONDITIONAL
         elif kid == _CALL:
             node.kind = Kind.CALL
+            if len(children) in (3, 4) and c.spelling in _EXPECT_BUILTINS:
+                # `if (unlikely(x > max))`: __builtin_expect's value is its first argument
+                # (converted to long), so tests and ranges see through it.
+                node.kind, node.children = Kind.CAST, children[1:2]
         elif kid == _SUBSCRIPT:
             node.kind = Kind.SUBSCRIPT
             if node.type.is_integer and children:
