@@ -195,7 +195,7 @@ class FunctionRanges:
             before, facts = facts, self._forget(facts, changed)
             assigned = _strip(e)
             while assigned.kind is Kind.BINARY and assigned.op == "=":  # `shift = type = 0`
-                var = _variable(assigned.children[0])
+                var = _variable(assigned.children[0]) or _pointer_variable(assigned.children[0])
                 value = assigned.children[1]
                 if var is not None:
                     facts = _meet(facts, self._holds(var.decl, value, before, line))
@@ -204,7 +204,11 @@ class FunctionRanges:
 
     def _holds(self, var: int, value: Expr, before: Facts, line: int) -> Facts:
         """var = value: what the value's range says about var afterwards."""
-        if var in self._escaped or not value.type.is_integer:
+        if var in self._escaped:
+            return {}
+        if value.type.is_pointer:
+            return _copied_pointer(var, value, before)
+        if not value.type.is_integer:
             return {}
         analysis = ValueAnalysis(before)
         v = analysis.visit(value)
@@ -578,6 +582,11 @@ def _variable(e: Expr) -> Expr | None:
     return e if e.kind is Kind.DECL_REF and e.decl is not None and e.type.is_integer else None
 
 
+def _pointer_variable(e: Expr) -> Expr | None:
+    e = _strip(e)
+    return e if e.kind is Kind.DECL_REF and e.decl is not None and e.type.is_pointer else None
+
+
 def _view(e: Expr) -> tuple[Expr, CType] | None:
     """The variable e reads and the type its value is seen in: its own, or (for a
     signed variable compared as unsigned, `x > 5u`) the unsigned type."""
@@ -686,6 +695,19 @@ def _without(facts: Facts, variables) -> Facts:
     if not any(gone(k) or f.implied for k, f in facts.items()):
         return facts
     return {v: kept(f) for v, f in facts.items() if not gone(v)}
+
+
+def _copied_pointer(var: int, value: Expr, before: Facts) -> Facts:
+    """p = q, or p = *pp (xz's `if (**str < '0' || **str > '9') return ...; p = *str;`):
+    what was known of q's (or *pp's) pointee, and of the elements read through it,
+    holds of p's until p or memory changes."""
+    e = implicit_gone(value)
+    source = e.decl if e.kind is Kind.DECL_REF else lvalue_key(e)
+    if source is None:
+        return {}
+    known = {"k": "k", "v": "v", "ka": "k", "va": "v"}  # a local array's elements, read through p
+    return {(var, known[key[1]], key[2]): fact for key, fact in before.items()
+            if isinstance(key, tuple) and key[0] == source and key[1] in known}
 
 
 def _continues(s: Stmt) -> bool:

@@ -247,9 +247,9 @@ class Engine:
         except FrontendError as exc:
             return UnitOutcome(path, failure=str(exc))
         except RecursionError:
-            # Outside any one expression (the list of a TU's declarations): nothing of it.
-            return UnitOutcome(path, failure=f"{display_path(path)}: not analysed: declarations nested too "
-                                             f"deeply for signlint's walk")
+            # Outside any one expression (finding the TU's declarations): nothing of it.
+            return UnitOutcome(path, failure=f"{display_path(path)}: not analysed: nested too deeply for "
+                                             f"signlint's walk")
         except Exception as exc:  # a bug in signlint: say so, and go on with the other files
             return UnitOutcome(path, failure=f"{display_path(path)}: internal error ({type(exc).__name__}: {exc})",
                                internal=True)

@@ -356,13 +356,6 @@ def _limit_memory() -> None:
         pass  # not on this system, or a bad value: parse without a limit
 
 
-# signlint's own walks recurse too: the statements of a function (an `else if`
-# chain is one level per branch) and a few questions about an expression. On the
-# same thread, a limit far above Python's default of 1,000 fits in the stack; past
-# it, the part is reported as not analysed (RecursionError), the rest of the file is.
-DEEP_RECURSION_LIMIT = 50_000
-
-
 def _memory_hint() -> str:
     """Why a parse may have failed: the address space came near the memory limit
     (VmPeak is what RLIMIT_AS bounds; a buffer that doubles is refused before it is
@@ -379,6 +372,13 @@ def _memory_hint() -> str:
         return ""
     return (f"; the process came near the memory limit of {limit // 2**20} MB: SIGNLINT_MAX_MEMORY_MB "
             f"raises it, 0 removes it")
+
+
+# signlint's own walks recurse too: the statements of a function (an `else if`
+# chain is one level per branch) and a few questions about an expression. On the
+# same thread, a limit far above Python's default of 1,000 fits in the stack; past
+# it, the part is reported as not analysed (RecursionError), the rest of the file is.
+DEEP_RECURSION_LIMIT = 50_000
 
 
 def on_deep_stack(work):
@@ -432,7 +432,7 @@ class TranslationUnit:
             args = ["-x", "c", *args]  # a named .inc or .def file: clang would not take it for C
         try:
             self._tu = on_deep_stack(lambda: index.parse(path, args=args, unsaved_files=files or None,
-                                                          options=_PARSE_OPTIONS))
+                                                         options=_PARSE_OPTIONS))
         except ci.TranslationUnitLoadError as exc:
             raise FrontendError(f"libclang could not parse {path} ({exc}{_memory_hint()})") from None
         # clang names files relative to its working directory (-working-directory).
