@@ -722,30 +722,34 @@ def _continues(s: Stmt) -> bool:
     return False
 
 
-def _exprs_of(s: Stmt) -> list[Expr]:
-    """The expressions of a statement and of those in it (an `else if` chain can be thousands deep)."""
-    out: list[Expr] = []
+def _statements_in(s: Stmt) -> list[Stmt]:
+    """s and every statement in it, in source order (a loop: an `else if` chain can be
+    thousands deep)."""
+    out: list[Stmt] = []
     work = [s]
     while work:
-        s = work.pop()
-        out.extend(s.exprs)
-        out.extend(init for _, init in s.decls if init is not None)
-        work.extend(reversed(s.body))
-        if s.init is not None:
-            work.append(s.init)
+        inner = work.pop()
+        out.append(inner)
+        work.extend(reversed(inner.body))
+        if inner.init is not None:
+            work.append(inner.init)
     return out
+
+
+def _exprs_of(s: Stmt) -> list[Expr]:
+    """The expressions of a statement and of those in it, in source order."""
+    return [e for inner in _statements_in(s)
+            for e in (*inner.exprs, *(init for _, init in inner.decls if init is not None))]
+
+
+def _declared(s: Stmt) -> set[int]:
+    """The variables declared in a statement or in those in it."""
+    return {var for inner in _statements_in(s) for var, _ in inner.decls}
 
 
 def _assigned(s: Stmt) -> set[int]:
     """Variables a statement may change (declared in it, assigned, incremented)."""
-    out: set[int] = set()
-    work = [s]
-    while work:
-        inner = work.pop()
-        out.update(var for var, _ in inner.decls)
-        work.extend(inner.body)
-        if inner.init is not None:
-            work.append(inner.init)
+    out = _declared(s)
     for e in _exprs_of(s):
         out |= _assigned_in(e)
     return out
@@ -787,14 +791,7 @@ def _pointer_written(target: Expr) -> int | None:
 def _untouched_parameters(body: Stmt) -> set[int]:
     """The variables the body reads but neither declares nor changes: parameters
     that keep the value the caller gave."""
-    declared, read = set(), set()
-    work = [body]
-    while work:
-        s = work.pop()
-        declared.update(v for v, _ in s.decls)
-        work.extend(s.body)
-        if s.init is not None:
-            work.append(s.init)
+    read = set()
     for root in _exprs_of(body):
         stack = [root]
         while stack:
@@ -802,7 +799,7 @@ def _untouched_parameters(body: Stmt) -> set[int]:
             stack.extend(e.children)
             if e.kind is Kind.DECL_REF and e.decl is not None:
                 read.add(e.decl)
-    return read - declared - _assigned(body)
+    return read - _assigned(body)  # (what _assigned counts includes the declared)
 
 
 def _about_memory(facts: Facts) -> bool:

@@ -298,8 +298,10 @@ class _Batch:
         # In a folder scan, files the build does not compile are left out; named
         # files are always analysed (a header borrows its nearest neighbour's flags).
         sources = _shard(targets.sources, how.shard)
-        built = [p for p in sources if p in targets.files or engine.is_built(p)]
-        unbuilt = [p for p in sources if p not in built]
+        built: list[str] = []
+        unbuilt: list[str] = []
+        for path in sources:  # one pass: `not in built` was quadratic on a whole tree
+            (built if path in targets.files or engine.is_built(path) else unbuilt).append(path)
         if how.progress is not None:
             how.progress.start(len(built))
         self._analyse(built)

@@ -181,25 +181,21 @@ def format_json(findings: Iterable[Finding]) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def too_deep_warning(places: list[str], shown: int = 5) -> str:
+def _listed(items: list[str], shown: int = 5) -> str:
+    """The first `shown` items, and how many more."""
+    more = f", and {len(items) - shown} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
+
+
+def too_deep_warning(places: list[str]) -> str:
     """The warning for the expressions of one TU left out as nested too deeply ('path:line')."""
-    more = f", and {len(places) - shown} more" if len(places) > shown else ""
-    return (f"{', '.join(places[:shown])}{more}: not analysed: nested too deeply for signlint's walk "
-            f"(the rest of the file was analysed)")
+    return f"{_listed(places)}: not analysed: nested too deeply for signlint's walk (the rest of the file was analysed)"
 
 
 def incomplete_summary(with_errors: list[str], not_analysed: list[str], partly_analysed: list[str] = (),
                        shown: int = 5) -> str:
     """One line naming the TUs whose findings may be missing."""
-    def names(paths: list[str]) -> str:
-        more = f", and {len(paths) - shown} more" if len(paths) > shown else ""
-        return ", ".join(paths[:shown]) + more
-
-    parts = []
-    if with_errors:
-        parts.append(f"{len(with_errors)} file(s) with parse errors ({names(with_errors)})")
-    if not_analysed:
-        parts.append(f"{len(not_analysed)} file(s) not analysed ({names(not_analysed)})")
-    if partly_analysed:
-        parts.append(f"{len(partly_analysed)} file(s) partly analysed ({names(partly_analysed)})")
+    parts = [f"{len(paths)} file(s) {how} ({_listed(paths, shown)})"
+             for paths, how in ((with_errors, "with parse errors"), (not_analysed, "not analysed"),
+                                (partly_analysed, "partly analysed")) if paths]
     return "analysis incomplete, findings may be missing: " + "; ".join(parts)

@@ -911,14 +911,9 @@ def assembles_bytes(e: Expr, known: dict[int, bool] | None = None) -> bool:
     """Is e a shift or an OR, or a sum with one (after parentheses): bytes being assembled?
     known: the answers for sums asked before (by id), kept up to date, so that asking it
     of every '+' of a macro's sum of thousands of terms costs no more than one walk."""
-    def bare(x: Expr) -> Expr:
-        while x.kind in (Kind.PAREN, Kind.CAST) and x.children and not x.explicit:
-            x = x.children[-1]
-        return x
-
     found, work = False, [e]  # iterative: such a sum is as deep as it is long
     while work and not found:
-        x = bare(work.pop())
+        x = _through_casts(work.pop())
         if known is not None and id(x) in known:
             found = known[id(x)]
         elif x.kind is Kind.BINARY and x.op in ("<<", "|"):
@@ -926,5 +921,5 @@ def assembles_bytes(e: Expr, known: dict[int, bool] | None = None) -> bool:
         elif x.kind is Kind.BINARY and x.op == "+":
             work.extend(x.children)
     if known is not None:
-        known[id(bare(e))] = found
+        known[id(_through_casts(e))] = found
     return found
