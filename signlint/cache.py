@@ -1,7 +1,7 @@
 """The result cache: a TU whose inputs are unchanged is not parsed again.
 
 An entry is keyed by what the parse is given: signlint's code and version, the
-libclang version, the rules, the file's real path, its clang arguments (which
+libclang library (libclang_identity), the rules, the file's real path, its clang arguments (which
 carry the working directory) and, without -working-directory, the process's
 working directory. It holds the TU's result (findings as plain records, parse
 errors, unknown arguments, includes, the header functions it walked or skipped)
@@ -30,9 +30,9 @@ import json
 import os
 
 from . import __version__
-from .engine import UnitOutcome, UnitResult
 from .finding import Edit, Finding, Fix, Note
 from .ir import Position
+from .outcome import UnitOutcome, UnitResult
 
 LAYOUT = "v1"  # bump when the entry format changes
 TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# signlint's result cache (see https://bford.info/cachedir/)\n"
@@ -77,12 +77,38 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
+# What the clang bindings read from the environment to choose the library and its headers.
+_LIBCLANG_ENVIRONMENT = ("LIBCLANG_LIBRARY_FILE", "LIBCLANG_LIBRARY_PATH", "LIBCLANG_RESOURCE_DIR_PATH")
+_LIBRARY_NAMES = ("libclang.so", "libclang.dylib", "libclang.dll")
+
+
+def libclang_identity() -> str:
+    """The libclang a parse would use, named without loading it: loading it to ask
+    its version would cost a cached kbuild call more than the lookup. It is the
+    bindings' settings from the environment, and the path, size and time of the
+    library file they pick (LIBCLANG_LIBRARY_FILE, else libclang.so in
+    LIBCLANG_LIBRARY_PATH or the clang package's native/). With no such file, the
+    loader finds a system libclang: then its version, asked of the library."""
+    import importlib.util
+
+    settings = [os.environ.get(name, "") for name in _LIBCLANG_ENVIRONMENT]
+    spec = importlib.util.find_spec("clang")
+    native = os.path.join(os.path.dirname(spec.origin), "native") if spec and spec.origin else ""
+    folder = os.environ.get("LIBCLANG_LIBRARY_PATH", native)
+    candidates = [settings[0]] if settings[0] else [os.path.join(folder, name) for name in _LIBRARY_NAMES]
+    for path in candidates:
+        with contextlib.suppress(OSError):
+            st = os.stat(path)
+            return "\0".join([*settings, os.path.realpath(path), str(st.st_size), str(st.st_mtime_ns)])
+    from .frontend import libclang_version
+
+    return "\0".join([*settings, libclang_version()])
+
+
 class Cache:
     def __init__(self, folder: str, rules, clang_version: str | None = None):
         if clang_version is None:
-            from .frontend import libclang_version
-
-            clang_version = libclang_version()
+            clang_version = libclang_identity()
         self.folder = folder
         self.warning: str | None = None  # set when the folder cannot be written (the run goes on uncached)
         self._salt = "\0".join([LAYOUT, code_digest(), clang_version, ",".join(sorted(rules))])

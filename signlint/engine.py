@@ -30,6 +30,7 @@ from .files import Targets
 from .finding import Finding
 from .frontend import FrontendError, TranslationUnit, on_deep_stack
 from .helpers import Summaries
+from .outcome import Key, UnitOutcome, UnitResult, merge
 from .output import display_path, too_deep_warning
 from .source import Source
 from .values import ValueAnalysis
@@ -70,35 +71,6 @@ class Report:
     def incomplete(self) -> bool:
         """Findings may be missing: some TU was not analysed, or not all of it."""
         return bool(self.with_errors or self.not_analysed or self.partly_analysed)
-
-
-Key = tuple[str, int, str]  # a top-level declaration outside its TU's main file: (real path, offset, name)
-
-
-@dataclass
-class UnitResult:
-    findings: list[Finding]
-    errors: list[str]  # the TU's parse errors ('path:line:col: error: ...')
-    includes: set[str]
-    unknown_arguments: list[str] = field(default_factory=list)
-    functions_analysed: list[Key] = field(default_factory=list)  # header declarations walked here
-    functions_skipped: list[Key] = field(default_factory=list)  # ... not walked: analysed in another TU
-    explanations: list[str] = field(default_factory=list)  # --explain-silent
-    too_deep: list[str] = field(default_factory=list)  # 'path:line': expressions left out, nested too deeply
-
-
-@dataclass
-class UnitOutcome:
-    """What became of one TU: a result, or why there is none."""
-
-    path: str
-    result: UnitResult | None = None
-    failure: str = ""  # without a result: the warning (or internal error) to show
-    internal: bool = False  # the failure is a bug in signlint (exit status 2)
-    cached: bool = False  # the result came from the cache
-    deps: dict[str, str] | None = None  # digest of each file the parse read (for the cache)
-    worker: int = -1  # the worker process that produced it (-1: this process or the cache)
-    rss: int = 0  # that worker's peak resident set size so far, in bytes
 
 
 @dataclass
@@ -430,23 +402,6 @@ def _shard(paths: Iterable[str], shard: tuple[int, int] | None) -> list[str]:
     k, n = shard
     root = project_root()
     return [p for p in paths if shard_of(p, n, root) == k]
-
-
-def merge(seen: dict[tuple, Finding], findings: Iterable[Finding]) -> None:
-    """One finding per spelling location and rule; notes of repeats are kept.
-
-    Repeats can differ (a shift in a macro body, reported from the functions that
-    use it): the one kept is the least by (function, message), not the first
-    seen, so the result does not depend on the order of the TUs (workers finish
-    in any order; `signlint merge` makes the same choice across shards)."""
-    for finding in findings:
-        first = seen.get(finding.key)
-        if first is None:
-            seen[finding.key] = finding
-        else:
-            notes = first.notes + tuple(n for n in finding.notes if n not in first.notes)
-            keep = finding if (finding.function, finding.message) < (first.function, first.message) else first
-            seen[finding.key] = replace(keep, notes=notes)
 
 
 def _analyse_root(root, rules, source: Source, helpers: Summaries, surroundings: Surroundings, looked_at: bool):

@@ -32,8 +32,9 @@ finding in a local header is reported by every file of the folder that
 includes it, as sparse does. Configuration files are not read in this mode.
 
 Start-up is paid per file: this module imports only what one analysis needs
-(no click, no report formats, no configuration), and suppressions are looked
-at only when there are findings.
+(no click, no report formats, no configuration), the analysis and libclang only
+when the cache has no result for the file, and suppressions only when there are
+findings (tests/test_kbuild.py checks what a cached call imports).
 """
 
 from __future__ import annotations
@@ -158,12 +159,12 @@ def main(argv: list[str]) -> int:
         source = invocation.source
         if not os.path.isfile(source):
             raise UsageError(f"no such file: {source}")
-        from .checks import DEFAULT_RULES, RULES
+        from .checks import CODES, DEFAULT_RULES
 
         rules = set(DEFAULT_RULES)
         if invocation.select:
-            rules = _codes(invocation.select, "--select", RULES)
-        rules -= _codes(invocation.ignore, "--ignore", RULES) if invocation.ignore else set()
+            rules = _codes(invocation.select, "--select", CODES)
+        rules -= _codes(invocation.ignore, "--ignore", CODES) if invocation.ignore else set()
     except UsageError as exc:
         sys.stderr.write(f"signlint: error: kbuild: {exc}\n")
         return EXIT_USAGE
@@ -179,7 +180,7 @@ def main(argv: list[str]) -> int:
 
 def _check(invocation: Invocation, rules: frozenset[str]) -> int:
     from . import compdb
-    from .engine import GivenArguments, Options, merge
+    from .outcome import merge
 
     source = os.path.realpath(invocation.source)
     cwd = os.getcwd()
@@ -197,6 +198,8 @@ def _check(invocation: Invocation, rules: frozenset[str]) -> int:
         cache = Cache(invocation.cache_dir or default_folder(), rules)
     outcome = cache.lookup(source, args, wanted) if cache is not None else None
     if outcome is None:
+        from .engine import GivenArguments, Options  # the analysis: imported only when the cache misses
+
         engine = GivenArguments(Options(rules))
         engine.given[source] = args
         outcome = engine.analyze_unit(source, wanted)

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 
 from . import __version__
 from .finding import Finding
-from .frontend import libclang_version
 from .ir import Position
 
 
@@ -173,6 +172,8 @@ def as_dict(f: Finding) -> dict:
 
 
 def format_json(findings: Iterable[Finding]) -> str:
+    from .frontend import libclang_version  # here: text output (kbuild mode) loads no libclang
+
     document = {
         "signlint_version": __version__,
         "libclang_version": libclang_version(),

@@ -31,8 +31,9 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import wait
 
-from .engine import Engine, GivenArguments, Key, RunOptions, UnitOutcome
+from .engine import Engine, GivenArguments, RunOptions
 from .files import Targets
+from .outcome import Key, UnitOutcome
 from .output import display_path
 
 Task = tuple[int, str, list[str]]  # (index in the run, path, clang arguments)

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import NamedTuple
 
-from .checks import RULES
+from .checks import CODES
 from .finding import Finding
 
 HINT = "signlint: ignore needs a rule list, e.g. signlint: ignore[SL001]"
@@ -204,7 +204,7 @@ def _nolint_patterns(checks: str | None) -> tuple[str, ...]:
         elif lower == "*":
             out.append("*")
         else:
-            out.extend(code for code in RULES if fnmatchcase(f"{_CHECK_PREFIX}{code.lower()}", lower))
+            out.extend(code for code in CODES if fnmatchcase(f"{_CHECK_PREFIX}{code.lower()}", lower))
     return tuple(dict.fromkeys(out))
 
 
@@ -218,7 +218,7 @@ def _split(items: str) -> list[str]:
 
 
 def _known(pattern: str) -> bool:
-    return any(fnmatchcase(code, pattern) for code in RULES)
+    return any(fnmatchcase(code, pattern) for code in CODES)
 
 
 class _Comment(NamedTuple):
@@ -318,7 +318,7 @@ def unused(scanned: Iterable[FileSuppressions], suppressed: Iterable[Finding],
     analysed cannot tell). suppressed: the suppressed findings from apply().
     rules: the rule codes that ran; codes of rules that did not run are not judged.
     """
-    ran = set(RULES) if rules is None else {r.upper() for r in rules}
+    ran = set(CODES) if rules is None else {r.upper() for r in rules}
     used: set[tuple[Suppression, str]] = set()
     files = list(scanned)
     by_path = {os.path.realpath(fs.path): fs for fs in files}
@@ -346,5 +346,5 @@ def unused(scanned: Iterable[FileSuppressions], suppressed: Iterable[Finding],
 
 def _judged(pattern: str, ran: set[str]) -> bool:
     """Can we tell a pattern is unused: all rules it names ran?"""
-    named = {code for code in RULES if fnmatchcase(code, pattern)}
+    named = {code for code in CODES if fnmatchcase(code, pattern)}
     return bool(named) and named <= ran

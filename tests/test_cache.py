@@ -132,3 +132,22 @@ def test_findings_survive_the_json_round_trip(tmp_path):
     report = run([tree], tmp_path / "cache")
     for finding in report.findings:
         assert finding_from(json.loads(json.dumps(finding_to(finding)))) == finding
+
+
+def test_the_key_names_the_libclang_library_without_loading_it(tmp_path, monkeypatch):
+    from signlint.cache import libclang_identity
+
+    library = tmp_path / "libclang.so"
+    library.write_bytes(b"one")
+    monkeypatch.setenv("LIBCLANG_LIBRARY_FILE", str(library))
+    first = libclang_identity()
+    assert str(library) in first
+    library.write_bytes(b"other")  # another build of the library: another key
+    assert libclang_identity() != first
+    monkeypatch.delenv("LIBCLANG_LIBRARY_FILE")
+    monkeypatch.setenv("LIBCLANG_LIBRARY_PATH", str(tmp_path))  # the bindings look for libclang.so there
+    assert str(library) in libclang_identity()
+    monkeypatch.setenv("LIBCLANG_LIBRARY_PATH", str(tmp_path / "none"))  # no file: the loader's library, by version
+    assert "clang version" in libclang_identity()
+    a, b = Cache(str(tmp_path), DEFAULT_RULES, "lib a"), Cache(str(tmp_path), DEFAULT_RULES, "lib b")
+    assert a._key("x.c", []) != b._key("x.c", [])

@@ -146,6 +146,27 @@ def test_kbuild_mode_loads_neither_click_nor_the_report_formats(tmp_path):
     assert "lib/a.c:6:24: warning:" in result.stderr
 
 
+def test_a_cached_call_loads_neither_libclang_nor_the_analysis(tmp_path):
+    """make runs one process per file: a file whose result is cached pays for the
+    lookup only, and prints what the analysing call printed."""
+    root = make_tree(tmp_path)
+    first = kbuild_run(root, *SPARSE, *GCC, "lib/a.c")
+    probe = ("import sys\nfrom signlint.cli import main\n"
+             "try:\n    main(sys.argv[1:])\nexcept SystemExit as done:\n    code = done.code\n"
+             "heavy = sorted(m for m in ('clang.cindex', 'signlint.frontend', 'signlint.engine', 'signlint.values', "
+             "'signlint.context', 'signlint.checks.sl001', 'signlint.source') if m in sys.modules)\n"
+             "print(code, heavy)\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(root / ".cache"))
+    cached = subprocess.run([sys.executable, "-c", probe, "kbuild", *SPARSE, *GCC, "lib/a.c"], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert cached.stdout.strip() == "0 []", cached.stdout + cached.stderr
+    assert cached.stderr == first.stderr and "lib/a.c:6:24: warning:" in cached.stderr
+    (root / "lib" / "local.h").write_text('#include "types.h"\n')  # a miss analyses again
+    missed = subprocess.run([sys.executable, "-c", probe, "kbuild", *SPARSE, *GCC, "lib/a.c"], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert "signlint.engine" in missed.stdout and "lib/local.h" not in missed.stderr
+
+
 def test_command_strings_split_as_shlex_does():
     import random
     import shlex

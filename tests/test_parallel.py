@@ -175,7 +175,7 @@ def test_progress_lines_and_summary_in_logs(tmp_path):
 def test_progress_modes(monkeypatch):
     import io
 
-    from signlint.engine import UnitOutcome, UnitResult
+    from signlint.outcome import UnitOutcome, UnitResult
     from signlint.progress import Progress
 
     class Terminal(io.StringIO):

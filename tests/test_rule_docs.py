@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from conftest import ROOT, analyze
 
-from signlint.checks import RULES
+from signlint.checks import CODES, DEFAULT_RULES, RULES
 
 SECTIONS = ["What it flags", "Why it is a bug", "Example", "Fix", "Options", "Limits"]
 BLOCK = re.compile(r"^```c (bad|good)\n(.*?)^```", re.S | re.M)
@@ -38,6 +38,13 @@ def test_document_examples(tmp_path, code, n, kind, body):
     report = analyze([path], rules={code})
     assert not report.warnings  # the example is complete C
     assert [f.rule for f in report.findings] == ([code] if kind == "bad" else [])
+
+
+def test_the_names_of_the_rules_agree_with_their_modules():
+    """CODES and DEFAULT_RULES are written out so that naming a rule imports no check."""
+    assert CODES == tuple(RULES) == tuple(sorted(RULES))
+    assert {code for code, module in RULES.items() if module.DEFAULT} == DEFAULT_RULES
+    assert all(code == module.CODE for code, module in RULES.items())
 
 
 def test_every_rule_has_a_bad_and_a_good_example():
