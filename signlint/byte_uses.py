@@ -16,7 +16,9 @@ look like that and are not (lib/kstrtox.c, lib/decompress_bunzip2.c):
   so equality is the same as with unsigned bytes.
 - A `signed char` converted to an unsigned type as a whole value (stored,
   returned, compared), or multiplied on its way (`weight[i] * delta[i]`): a
-  declared signed number (issue 15's `int8_t weight[]`).
+  declared signed number (issue 15's `int8_t weight[]`). Likewise one taken to
+  a 32-bit unsigned type only to be shifted and converted back to a signed
+  type (opus's `(opus_int32)((opus_uint32)(x) << k)`).
 
 Each answer is evidence visible in the function: the uses of one variable, or
 where one value goes.
@@ -169,6 +171,23 @@ class ByteUses:
                 return True
             node, steps = parent, steps + 1
         return False
+
+    def signed_number_back_to_signed(self, byte: Expr, use: Expr) -> bool:
+        """`(opus_int32)((opus_uint32)(x) << k)` on a `signed char` x (opus's silk_LSHIFT,
+        which goes through unsigned only because a left shift of a negative int is
+        undefined): from the conversion to a 32-bit unsigned type to one back to a
+        signed type no wider, through `<<` (as the shifted operand), `+`, `-` and `*`
+        only, the arithmetic is mod 2^32 in both readings, so -128 << 10 comes out as
+        -131072. The ones a negative number brings are its value, not a byte's error."""
+        if (byte.type.is_plain_char or not byte.type.signed or use.kind is not Kind.CAST
+                or use.type.signed or use.type.bits < 32):
+            return False
+        at, parent = use, self._parent.get(id(use))
+        while parent is not None and (parent.kind is Kind.PAREN or parent.kind is Kind.BINARY and (
+                parent.op in ("+", "-", "*") or parent.op == "<<" and parent.children[0] is at)):
+            at, parent = parent, self._parent.get(id(parent))
+        return (at is not use and parent is not None and parent.kind is Kind.CAST and parent.type.is_integer
+                and parent.type.signed and parent.type.bits <= use.type.bits)
 
     def xor_compared_only(self, use: Expr) -> bool:
         """`hsum = *hay; ... hsum ^= *hp; ... if (hsum == nsum)` with nsum built the
@@ -440,7 +459,8 @@ def drop_harmless_chars(analysis: ValueAnalysis, uses: ByteUses) -> None:
     def harmless(promotion: Expr, use: Expr) -> bool:
         byte = promotion.children[-1] if is_char_promotion(promotion) else promotion
         return (uses.used_as_number(byte) or uses.only_ascii_tests(use) or uses.signed_number_converted(byte, use)
-                or uses.signed_number_in_product(byte, promotion, use) or uses.xor_compared_only(use)
+                or uses.signed_number_in_product(byte, promotion, use) or uses.signed_number_back_to_signed(byte, use)
+                or uses.xor_compared_only(use)
                 or uses.bytes_combined_only(use) or uses.assembled_compared_with_ascii(promotion))
 
     analysis.char_uses = [(p, u) for p, u in analysis.char_uses if not harmless(p, u)]
