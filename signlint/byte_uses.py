@@ -175,10 +175,11 @@ class ByteUses:
     def signed_number_back_to_signed(self, byte: Expr, use: Expr) -> bool:
         """`(opus_int32)((opus_uint32)(x) << k)` on a `signed char` x (opus's silk_LSHIFT,
         which goes through unsigned only because a left shift of a negative int is
-        undefined): from the conversion to a 32-bit unsigned type to one back to a
-        signed type no wider, through `<<` (as the shifted operand), `+`, `-` and `*`
-        only, the arithmetic is mod 2^32 in both readings, so -128 << 10 comes out as
-        -131072. The ones a negative number brings are its value, not a byte's error."""
+        undefined): from the conversion to an unsigned type of 32 or 64 bits to one
+        back to a signed type no wider, through `<<` (as the shifted operand), `+`,
+        `-` and `*` only, the arithmetic is mod 2^N in both readings, so -128 << 10
+        comes out as -131072. The ones a negative number brings are its value, not a
+        byte's error."""
         if (byte.type.is_plain_char or not byte.type.signed or use.kind is not Kind.CAST
                 or use.type.signed or use.type.bits < 32):
             return False
