@@ -92,10 +92,11 @@ def libclang_identity() -> str:
     import importlib.util
 
     settings = [os.environ.get(name, "") for name in _LIBCLANG_ENVIRONMENT]
+    library_file = os.environ.get("LIBCLANG_LIBRARY_FILE")
     spec = importlib.util.find_spec("clang")
     native = os.path.join(os.path.dirname(spec.origin), "native") if spec and spec.origin else ""
     folder = os.environ.get("LIBCLANG_LIBRARY_PATH", native)
-    candidates = [settings[0]] if settings[0] else [os.path.join(folder, name) for name in _LIBRARY_NAMES]
+    candidates = [library_file] if library_file else [os.path.join(folder, name) for name in _LIBRARY_NAMES]
     for path in candidates:
         with contextlib.suppress(OSError):
             st = os.stat(path)
@@ -106,12 +107,12 @@ def libclang_identity() -> str:
 
 
 class Cache:
-    def __init__(self, folder: str, rules, clang_version: str | None = None):
-        if clang_version is None:
-            clang_version = libclang_identity()
+    def __init__(self, folder: str, rules, libclang: str | None = None):
+        if libclang is None:
+            libclang = libclang_identity()
         self.folder = folder
         self.warning: str | None = None  # set when the folder cannot be written (the run goes on uncached)
-        self._salt = "\0".join([LAYOUT, code_digest(), clang_version, ",".join(sorted(rules))])
+        self._salt = "\0".join([LAYOUT, code_digest(), libclang, ",".join(sorted(rules))])
         self._digests: dict[str, str | None] = {}  # per run: each file is read once
 
     # -- keys ---------------------------------------------------------------

@@ -132,16 +132,21 @@ def test_sparse_flags_are_dropped_and_gcc_flags_cleaned():
     assert invocation.flags[:2] == ["-D__linux__", "-Dlinux"] and "-m64" in invocation.flags
 
 
-def test_kbuild_mode_loads_neither_click_nor_the_report_formats(tmp_path):
-    root = make_tree(tmp_path)
+def kbuild_probe(root, modules):
+    """`signlint kbuild` on lib/a.c in a process that then prints its exit status
+    and which of modules it had loaded: '0 []' when none."""
     probe = ("import sys\nfrom signlint.cli import main\n"
              "try:\n    main(sys.argv[1:])\nexcept SystemExit as done:\n    code = done.code\n"
-             "heavy = sorted(m for m in ('click', 'signlint.commands', 'signlint.formats', 'signlint.config', "
-             "'signlint.baseline', 'jsonschema', 'signlint.parallel', 'multiprocessing') if m in sys.modules)\n"
-             "print(code, heavy)\n")
+             f"print(code, sorted(m for m in {tuple(modules)!r} if m in sys.modules))\n")
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(root / ".cache"))
-    result = subprocess.run([sys.executable, "-c", probe, "kbuild", *SPARSE, *GCC, "lib/a.c"], cwd=root, env=env,
-                            capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run([sys.executable, "-c", probe, "kbuild", *SPARSE, *GCC, "lib/a.c"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_kbuild_mode_loads_neither_click_nor_the_report_formats(tmp_path):
+    result = kbuild_probe(make_tree(tmp_path), ("click", "signlint.commands", "signlint.formats", "signlint.config",
+                                                "signlint.baseline", "jsonschema", "signlint.parallel",
+                                                "multiprocessing"))
     assert result.stdout.strip() == "0 []", result.stdout + result.stderr
     assert "lib/a.c:6:24: warning:" in result.stderr
 
@@ -151,19 +156,13 @@ def test_a_cached_call_loads_neither_libclang_nor_the_analysis(tmp_path):
     lookup only, and prints what the analysing call printed."""
     root = make_tree(tmp_path)
     first = kbuild_run(root, *SPARSE, *GCC, "lib/a.c")
-    probe = ("import sys\nfrom signlint.cli import main\n"
-             "try:\n    main(sys.argv[1:])\nexcept SystemExit as done:\n    code = done.code\n"
-             "heavy = sorted(m for m in ('clang.cindex', 'signlint.frontend', 'signlint.engine', 'signlint.values', "
-             "'signlint.context', 'signlint.checks.sl001', 'signlint.source') if m in sys.modules)\n"
-             "print(code, heavy)\n")
-    env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(root / ".cache"))
-    cached = subprocess.run([sys.executable, "-c", probe, "kbuild", *SPARSE, *GCC, "lib/a.c"], cwd=root, env=env,
-                            capture_output=True, text=True, timeout=120, check=False)
+    analysis = ("clang.cindex", "signlint.frontend", "signlint.engine", "signlint.values", "signlint.context",
+                "signlint.checks.sl001", "signlint.source")
+    cached = kbuild_probe(root, analysis)
     assert cached.stdout.strip() == "0 []", cached.stdout + cached.stderr
     assert cached.stderr == first.stderr and "lib/a.c:6:24: warning:" in cached.stderr
     (root / "lib" / "local.h").write_text('#include "types.h"\n')  # a miss analyses again
-    missed = subprocess.run([sys.executable, "-c", probe, "kbuild", *SPARSE, *GCC, "lib/a.c"], cwd=root, env=env,
-                            capture_output=True, text=True, timeout=120, check=False)
+    missed = kbuild_probe(root, analysis)
     assert "signlint.engine" in missed.stdout and "lib/local.h" not in missed.stderr
 
 
