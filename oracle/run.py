@@ -160,7 +160,7 @@ _ENGINES: dict = {}
 
 def _engine(rules: tuple[str, ...]):
     if rules not in _ENGINES:
-        from signlint.engine import Engine, Options
+        from signlint.run.engine import Engine, Options
 
         _ENGINES[rules] = Engine(Options(frozenset(rules)))
     return _ENGINES[rules]
@@ -168,9 +168,10 @@ def _engine(rules: tuple[str, ...]):
 
 def lint(path: str, rules: tuple[str, ...] = ALL_RULES) -> tuple[list, list[str]]:
     """signlint's findings of `rules` on a file, and its warnings/internal errors."""
-    from signlint.files import discover
+    from signlint.front.files import discover
+    from signlint.run import schedule
 
-    report = _engine(tuple(rules)).run(discover([path]))
+    report = schedule.run(_engine(tuple(rules)), discover([path]))
     problems = list(report.warnings) + list(getattr(report, "internal_errors", []))
     return [f for f in report.findings if f.rule in rules], problems
 

@@ -54,7 +54,8 @@ from concurrent.futures import ThreadPoolExecutor
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from signlint import __version__, compdb  # noqa: E402
+from signlint import __version__  # noqa: E402
+from signlint.front import compdb  # noqa: E402
 
 PACKAGE = "linux-source-6.1"
 TARBALL = f"/usr/src/{PACKAGE}.tar.xz"
@@ -144,8 +145,8 @@ def floor_commands(clang: str, db: str) -> tuple[list[tuple[str, list[str]]], li
 # the analysis: what signlint pays before it looks at anything.
 _PARSE_ONLY = """
 import sys
-from signlint import compdb
-from signlint.frontend import TranslationUnit
+from signlint.front import compdb
+from signlint.front.frontend import TranslationUnit
 for command in compdb.load(sys.argv[1]).values():
     TranslationUnit(command.file, compdb.parse_arguments(command, []))
 """

@@ -13,10 +13,10 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["kbuild"]:
-        from .kbuild import main as kbuild_main
+        from .run.kbuild import main as kbuild_main
 
         sys.exit(kbuild_main(args[1:]))
-    from .commands import main as commands_main
+    from .run.commands import main as commands_main
 
     commands_main(args)
 
@@ -25,7 +25,7 @@ def __getattr__(name: str):
     """signlint.cli.cli, split_extra, ... as before the split (loads click)."""
     if name.startswith("__"):  # the import system probing (__path__, ...): not a reason to load click
         raise AttributeError(name)
-    from . import commands
+    from .run import commands
 
     try:
         return getattr(commands, name)

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from signlint.checks import DEFAULT_RULES
-from signlint.engine import Engine, Options
-from signlint.files import discover
+from signlint.front.files import discover
+from signlint.run.engine import Engine, Options
+from signlint.run.schedule import run
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -25,7 +26,7 @@ typedef int64_t s64; typedef int8_t s8;
 
 def analyze(paths, args=(), rules=DEFAULT_RULES):
     targets = discover([str(p) for p in paths])
-    report = Engine(Options(frozenset(rules), list(args))).run(targets)
+    report = run(Engine(Options(frozenset(rules), list(args))), targets)
     assert not report.internal_errors, report.internal_errors  # a crash must not pass for silence
     return report
 

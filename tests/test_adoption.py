@@ -11,9 +11,9 @@ from dataclasses import replace
 import pytest
 from conftest import PRELUDE, analyze
 
-from signlint import baseline, changed_lines, config, suppress
 from signlint.checks import DEFAULT_RULES, RULES
-from signlint.files import discover
+from signlint.decide import baseline, changed_lines, config, suppress
+from signlint.front.files import discover
 
 BUG = "x |= b << 24;"
 

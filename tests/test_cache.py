@@ -6,10 +6,12 @@ import json
 
 from conftest import run_cli
 
-from signlint.cache import Cache, finding_from, finding_to, info
 from signlint.checks import DEFAULT_RULES
-from signlint.engine import Engine, Options, RunOptions
-from signlint.files import discover
+from signlint.front.files import discover
+from signlint.run import schedule
+from signlint.run.cache import Cache, finding_from, finding_to, info
+from signlint.run.engine import Engine, Options
+from signlint.run.schedule import RunOptions
 
 
 def make_tree(folder):
@@ -24,7 +26,7 @@ def make_tree(folder):
 def run(paths, cache_dir, jobs=0):
     engine = Engine(Options(DEFAULT_RULES))
     cache = Cache(str(cache_dir), DEFAULT_RULES)
-    return engine.run(discover([str(p) for p in paths]), RunOptions(jobs=jobs, cache=cache))
+    return schedule.run(engine, discover([str(p) for p in paths]), RunOptions(jobs=jobs, cache=cache))
 
 
 def keys(report):
@@ -57,10 +59,11 @@ def test_editing_the_file_flags_or_rules_misses(tmp_path):
     (tree / "c.c").write_text("unsigned int h(unsigned char b) { return b << 24; }\n")
     assert run([tree], tmp_path / "cache").cached == 2
     engine = Engine(Options(DEFAULT_RULES, ["-DX=1"]))
-    report = engine.run(discover([str(tree)]), RunOptions(cache=Cache(str(tmp_path / "cache"), DEFAULT_RULES)))
+    cache = Cache(str(tmp_path / "cache"), DEFAULT_RULES)
+    report = schedule.run(engine, discover([str(tree)]), RunOptions(cache=cache))
     assert report.cached == 0
     other_rules = Cache(str(tmp_path / "cache"), frozenset({"SL001"}) | {"SL999"})
-    report = Engine(Options(DEFAULT_RULES)).run(discover([str(tree)]), RunOptions(cache=other_rules))
+    report = schedule.run(Engine(Options(DEFAULT_RULES)), discover([str(tree)]), RunOptions(cache=other_rules))
     assert report.cached == 0
 
 
@@ -135,7 +138,7 @@ def test_findings_survive_the_json_round_trip(tmp_path):
 
 
 def test_the_key_names_the_libclang_library_without_loading_it(tmp_path, monkeypatch):
-    from signlint.cache import libclang_identity
+    from signlint.run.cache import libclang_identity
 
     library = tmp_path / "libclang.so"
     library.write_bytes(b"one")

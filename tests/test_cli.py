@@ -43,7 +43,7 @@ def test_unreadable_file_is_an_input_error(tmp_path, monkeypatch):
 
     import pytest
 
-    from signlint.files import InputError, discover
+    from signlint.front.files import InputError, discover
 
     path = tmp_path / "locked.c"
     path.write_text(BUGGY)
@@ -219,7 +219,7 @@ def test_an_internal_error_is_one_line_and_exit_2(tmp_path):
     # Make the analysis itself fail on a.c only, as a bug in signlint would.
     hook = tmp_path / "sitecustomize.py"
     hook.write_text(
-        "import signlint.engine as e\n"
+        "import signlint.run.engine as e\n"
         "real = e.Engine.analyze\n"
         "def broken(self, path, wanted, unsaved=None):\n"
         "    if path.endswith('a.c'):\n"

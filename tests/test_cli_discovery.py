@@ -8,7 +8,7 @@ import os
 import pytest
 from conftest import run_cli
 
-from signlint import compdb
+from signlint.front import compdb
 
 # long is 64 bits only when the database's -DWIDE is seen: a finding proves the database was used.
 CODE = "#ifdef WIDE\ntypedef unsigned long long wide_t;\n#else\ntypedef unsigned int wide_t;\n#endif\n" \

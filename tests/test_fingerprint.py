@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import PRELUDE, analyze
 
-from signlint.fingerprint import fingerprints
+from signlint.report.fingerprint import fingerprints
 
 CODE = """u64 a(u8 b) { return b << 24; }
 u64 c(u8 b) { u64 x = b << 24; x |= b << 24; return x; }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import PRELUDE, analyze
 
-from signlint.fix import apply_edits
+from signlint.run.fix import apply_edits
 
 
 def fixed(tmp_path, code, *args):

@@ -15,9 +15,9 @@ from conftest import PRELUDE, ROOT, analyze, run_cli
 
 from signlint import __version__
 from signlint.checks import RULES
-from signlint.fingerprint import fingerprints
-from signlint.fix import apply_edits
-from signlint.formats import (
+from signlint.front.frontend import libclang_version
+from signlint.report.fingerprint import fingerprints
+from signlint.report.formats import (
     FORMATS,
     escape_data,
     escape_property,
@@ -28,9 +28,9 @@ from signlint.formats import (
     github_summary,
     write_github_summary,
 )
-from signlint.frontend import libclang_version
-from signlint.output import use_color
-from signlint.rule_docs import rule_document
+from signlint.report.output import use_color
+from signlint.report.rule_docs import rule_document
+from signlint.run.fix import apply_edits
 
 SARIF_SCHEMA = ROOT.parent / "shared/data/sarif-schema-2.1.0.json"
 
@@ -551,7 +551,7 @@ class _Metadata:
 ])
 def test_rule_links_lead_to_the_rule_document_in_the_repository_the_package_names(sample, monkeypatch, urls,
                                                                                      expected):
-    import signlint.formats as formats
+    import signlint.report.formats as formats
 
     monkeypatch.setattr(formats.importlib.metadata, "metadata", lambda name: _Metadata(urls))
     formats._repository.cache_clear()

@@ -9,7 +9,7 @@ import sys
 import pytest
 from conftest import ROOT
 
-from signlint import kbuild
+from signlint.run import kbuild
 
 # What `make C=1 CHECK="signlint kbuild"` runs for lib/a.o on x86_64 (CHECKFLAGS, then
 # c_flags, then the source), trimmed to the kinds of flags it has.
@@ -144,9 +144,9 @@ def kbuild_probe(root, modules):
 
 
 def test_kbuild_mode_loads_neither_click_nor_the_report_formats(tmp_path):
-    result = kbuild_probe(make_tree(tmp_path), ("click", "signlint.commands", "signlint.formats", "signlint.config",
-                                                "signlint.baseline", "jsonschema", "signlint.parallel",
-                                                "multiprocessing"))
+    result = kbuild_probe(make_tree(tmp_path), ("click", "signlint.run.commands", "signlint.report.formats",
+                                                "signlint.decide.config", "signlint.decide.baseline", "jsonschema",
+                                                "signlint.run.schedule", "signlint.run.parallel", "multiprocessing"))
     assert result.stdout.strip() == "0 []", result.stdout + result.stderr
     assert "lib/a.c:6:24: warning:" in result.stderr
 
@@ -156,21 +156,21 @@ def test_a_cached_call_loads_neither_libclang_nor_the_analysis(tmp_path):
     lookup only, and prints what the analysing call printed."""
     root = make_tree(tmp_path)
     first = kbuild_run(root, *SPARSE, *GCC, "lib/a.c")
-    analysis = ("clang.cindex", "signlint.frontend", "signlint.engine", "signlint.values", "signlint.context",
-                "signlint.checks.sl001", "signlint.source")
+    analysis = ("clang.cindex", "signlint.front.frontend", "signlint.run.engine", "signlint.analysis.values",
+                "signlint.analysis.context", "signlint.checks.sl001", "signlint.front.source")
     cached = kbuild_probe(root, analysis)
     assert cached.stdout.strip() == "0 []", cached.stdout + cached.stderr
     assert cached.stderr == first.stderr and "lib/a.c:6:24: warning:" in cached.stderr
     (root / "lib" / "local.h").write_text('#include "types.h"\n')  # a miss analyses again
     missed = kbuild_probe(root, analysis)
-    assert "signlint.engine" in missed.stdout and "lib/local.h" not in missed.stderr
+    assert "signlint.run.engine" in missed.stdout and "lib/local.h" not in missed.stderr
 
 
 def test_command_strings_split_as_shlex_does():
     import random
     import shlex
 
-    from signlint.compdb import split_command
+    from signlint.front.compdb import split_command
 
     for command in ["gcc -DKBUILD_MODFILE='\"lib/a\"' -c a.c", 'cc "-DX=\\"y z\\"" a\\ b.c', "a 'b' \"c\\d\" e#f"]:
         assert split_command(command) == shlex.split(command)

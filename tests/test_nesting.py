@@ -11,11 +11,13 @@ from __future__ import annotations
 import pytest
 from conftest import analyze
 
-from signlint import frontend, kbuild
-from signlint.cache import Cache
 from signlint.checks import DEFAULT_RULES
-from signlint.engine import Engine, Options, RunOptions
-from signlint.files import discover
+from signlint.front import frontend
+from signlint.front.files import discover
+from signlint.run import kbuild
+from signlint.run.cache import Cache
+from signlint.run.engine import Engine, Options
+from signlint.run.schedule import RunOptions, run
 
 TOO_DEEP = ("unsigned long outside(unsigned char b) { return b << 24; }\n"
             "unsigned long f(unsigned char b, int c) { if (" + " && ".join(["c"] * 3000)
@@ -49,7 +51,7 @@ def test_a_cached_result_is_as_incomplete_as_the_first(tmp_path, low_limit):
     path = tmp_path / "deep.c"
     path.write_text(TOO_DEEP)
     rules = frozenset(DEFAULT_RULES)
-    runs = [Engine(Options(rules)).run(discover([str(path)]), RunOptions(cache=Cache(str(tmp_path / "cache"), rules)))
+    runs = [run(Engine(Options(rules)), discover([str(path)]), RunOptions(cache=Cache(str(tmp_path / "cache"), rules)))
             for _ in range(2)]
     assert [r.cached for r in runs] == [0, 1]
     assert runs[1].partly_analysed == runs[0].partly_analysed == [str(path)]

@@ -12,8 +12,10 @@ import time
 from conftest import ROOT, run_cli
 
 from signlint.checks import DEFAULT_RULES
-from signlint.engine import Engine, Options, RunOptions, shard_of
-from signlint.files import discover
+from signlint.front.files import discover
+from signlint.run import schedule
+from signlint.run.engine import Engine, Options
+from signlint.run.schedule import RunOptions, shard_of
 
 HEADER = """#include <stdint.h>
 #define HI(b) ((b) << 24)
@@ -37,7 +39,7 @@ def make_tree(folder, count=8):
 
 def run(folder, **how):
     engine = Engine(Options(DEFAULT_RULES))
-    return engine.run(discover([str(folder)]), RunOptions(**how))
+    return schedule.run(engine, discover([str(folder)]), RunOptions(**how))
 
 
 def summary(report):
@@ -82,7 +84,7 @@ def _hooked_run(tmp_path, hook: str, *argv: str) -> tuple[subprocess.CompletedPr
     (tmp_path / "hook").mkdir()
     (tmp_path / "hook" / "sitecustomize.py").write_text(
         "import os, signal, time\n"
-        "import signlint.engine as e\n"
+        "import signlint.run.engine as e\n"
         "real = e.Engine.analyze\n"
         "def hooked(self, path, wanted, unsaved=None):\n"
         f"{hook}"
@@ -175,8 +177,8 @@ def test_progress_lines_and_summary_in_logs(tmp_path):
 def test_progress_modes(monkeypatch):
     import io
 
-    from signlint.outcome import UnitOutcome, UnitResult
-    from signlint.progress import Progress
+    from signlint.records import UnitOutcome, UnitResult
+    from signlint.report.progress import Progress
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -209,7 +211,7 @@ def test_a_parsed_unit_is_freed_when_its_analysis_ends(tmp_path, monkeypatch):
     trigger: workers once held several units, 268 MB on four kernel folders)."""
     import weakref
 
-    from signlint import engine as engine_module
+    from signlint.run import engine as engine_module
 
     made = []
     real = engine_module.TranslationUnit

@@ -14,8 +14,8 @@ import sys
 import pytest
 from conftest import FIXTURES, ROOT
 
-from signlint.frontend import TranslationUnit
-from signlint.values import ValueAnalysis
+from signlint.analysis.values import ValueAnalysis
+from signlint.front.frontend import TranslationUnit
 
 sys.path.insert(0, str(ROOT))
 

@@ -10,7 +10,7 @@ import stat
 import pytest
 from conftest import run_cli
 
-from signlint.report_file import write_text
+from signlint.report.report_file import write_text
 
 BUGGY = "#include <stdint.h>\nuint64_t f(uint8_t b) { return b << 24; }\n"
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
-from ..finding import Edit, Fix, Note
-from ..ir import Expr, Kind, Span
-from ..source import Source
+from ..front.ir import Expr, Kind, Span
+from ..front.source import Source
+from ..records import Edit, Fix, Note
 
 _PLAIN_LITERAL = re.compile(r"(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)")
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..finding import Edit, Finding, Fix, Note
-from ..ir import Span
-from ..source import Source
-from ..values import ValueAnalysis, Widening
+from ..analysis.values import ValueAnalysis, Widening
+from ..front.ir import Span
+from ..front.source import Source
+from ..records import Edit, Finding, Fix, Note
 from .edits import cast_operand, same_line_end
 from .signed_uses import refusal
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..finding import Finding, Fix, Note
-from ..ir import Expr, Kind, Span
-from ..source import Source
-from ..values import Value, ValueAnalysis, Widening, shift_counts
+from ..analysis.values import Value, ValueAnalysis, Widening, shift_counts
+from ..front.ir import Expr, Kind, Span
+from ..front.source import Source
+from ..records import Finding, Fix, Note
 from .edits import cast_operand, strip
 from .indirect import indirect_findings
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..finding import Finding
-from ..source import Source
-from ..values import ValueAnalysis, Widening
+from ..analysis.values import ValueAnalysis, Widening
+from ..front.source import Source
+from ..records import Finding
 from .edits import (
     cast_operand,
     expansion_note,

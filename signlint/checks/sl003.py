@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..finding import Finding
-from ..ir import Expr, Kind
-from ..source import Source
-from ..values import ValueAnalysis, Widening, is_char_promotion
+from ..analysis.values import ValueAnalysis, Widening, is_char_promotion
+from ..front.ir import Expr, Kind
+from ..front.source import Source
+from ..records import Finding
 from .edits import cast_operand, place, same_line_end, snippet, strip, text_of
 
 CODE = "SL003"

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..finding import Finding
-from ..ir import Expr, Kind
-from ..source import Source
-from ..values import ValueAnalysis, Widening
+from ..analysis.values import ValueAnalysis, Widening
+from ..front.ir import Expr, Kind
+from ..front.source import Source
+from ..records import Finding
 from .edits import cast_operand, expansion_note, place, same_line_end, snippet, strip, text_of
 
 CODE = "SL004"

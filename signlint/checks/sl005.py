@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..finding import Edit, Finding, Fix
-from ..ir import Expr
-from ..source import Source
-from ..values import ValueAnalysis, Widening
+from ..analysis.values import ValueAnalysis, Widening
+from ..front.ir import Expr
+from ..front.source import Source
+from ..records import Edit, Finding, Fix
 from .edits import cast_operand, expansion_note, place, same_line_end, snippet, text_of
 
 CODE = "SL005"

@@ -159,7 +159,7 @@ def main(argv: list[str]) -> int:
         source = invocation.source
         if not os.path.isfile(source):
             raise UsageError(f"no such file: {source}")
-        from .checks import CODES, DEFAULT_RULES
+        from ..checks import CODES, DEFAULT_RULES
 
         rules = set(DEFAULT_RULES)
         if invocation.select:
@@ -179,8 +179,8 @@ def main(argv: list[str]) -> int:
 
 
 def _check(invocation: Invocation, rules: frozenset[str]) -> int:
-    from . import compdb
-    from .outcome import merge
+    from ..front import compdb
+    from ..records import merge
 
     source = os.path.realpath(invocation.source)
     cwd = os.getcwd()
@@ -225,7 +225,7 @@ def _check(invocation: Invocation, rules: frozenset[str]) -> int:
             sys.stderr.write(f"signlint: warning: {invocation.source}: parse errors, results may be incomplete: "
                              f"{result.errors[0]}\n")
     if result.too_deep and not invocation.quiet:
-        from .output import too_deep_warning
+        from ..report.output import too_deep_warning
 
         sys.stderr.write(f"signlint: warning: {too_deep_warning(result.too_deep)}\n")
     if result.errors or result.too_deep:
@@ -235,8 +235,8 @@ def _check(invocation: Invocation, rules: frozenset[str]) -> int:
     merge(seen, result.findings)
     findings = sorted(seen.values(), key=lambda f: (f.position.path, f.position.offset, f.rule))
     if findings:
-        from . import suppress
-        from .output import format_text
+        from ..decide import suppress
+        from ..report.output import format_text
 
         findings, _, problems = suppress.apply(findings, files=[source])
         for problem in problems:
@@ -248,6 +248,6 @@ def _check(invocation: Invocation, rules: frozenset[str]) -> int:
 def _incomplete(with_errors: list[str], not_analysed: list[str], partly_analysed: list[str] = ()) -> None:
     """The check command's summary line, printed even with --quiet; the exit
     status stays 0 so that make goes on."""
-    from .output import incomplete_summary
+    from ..report.output import incomplete_summary
 
     sys.stderr.write(f"signlint: warning: {incomplete_summary(with_errors, not_analysed, partly_analysed)}\n")

@@ -14,10 +14,10 @@ import os
 import stat
 from dataclasses import dataclass, field
 
+from ..front.frontend import FrontendError
+from ..records import Edit, Finding
+from ..report.report_file import replace_file
 from .engine import Engine
-from .finding import Edit, Finding
-from .frontend import FrontendError
-from .report_file import replace_file
 
 
 @dataclass

@@ -39,10 +39,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .checks import DEFAULT_RULES, RULES
-from .files import Targets
-from .finding import Finding
-from .output import display_path
+from ..checks import DEFAULT_RULES, RULES
+from ..front.files import Targets
+from ..records import Finding
+from ..report.output import display_path
 
 if sys.version_info >= (3, 11):
     import tomllib

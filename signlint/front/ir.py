@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from ..records import Position
+
 
 class Kind(enum.Enum):
     BINARY = "binary"  # a op b, including '=' and comparisons
@@ -71,16 +73,6 @@ def implicit_gone(e: Expr) -> Expr:
     while e.children and (e.kind is Kind.PAREN or e.kind is Kind.CAST and not e.explicit):
         e = e.children[-1]
     return e
-
-
-@dataclass(frozen=True, slots=True)
-class Position:
-    """A point in a file: 1-based line and column (in bytes), 0-based byte offset."""
-
-    path: str
-    line: int
-    column: int
-    offset: int
 
 
 @dataclass(frozen=True, slots=True)

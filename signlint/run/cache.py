@@ -29,10 +29,8 @@ import hashlib
 import json
 import os
 
-from . import __version__
-from .finding import Edit, Finding, Fix, Note
-from .ir import Position
-from .outcome import UnitOutcome, UnitResult
+from .. import __version__
+from ..records import Edit, Finding, Fix, Note, Position, UnitOutcome, UnitResult
 
 LAYOUT = "v1"  # bump when the entry format changes
 TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# signlint's result cache (see https://bford.info/cachedir/)\n"
@@ -101,7 +99,7 @@ def libclang_identity() -> str:
         with contextlib.suppress(OSError):
             st = os.stat(path)
             return "\0".join([*settings, os.path.realpath(path), str(st.st_size), str(st.st_mtime_ns)])
-    from .frontend import libclang_version
+    from ..front.frontend import libclang_version
 
     return "\0".join([*settings, libclang_version()])
 

@@ -22,11 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
-from . import __version__
-from .checks import RULES
-from .finding import Edit, Finding, Fix
+from .. import __version__
+from ..checks import RULES
+from ..front.frontend import libclang_version
+from ..records import Edit, Finding, Fix
 from .fingerprint import fingerprints, relative_path
-from .frontend import libclang_version
 from .output import fix_mode
 from .rule_docs import rule_document
 

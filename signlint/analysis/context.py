@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .ir import CType, Expr, Kind, Stmt, StmtKind, implicit_gone
+from ..front.ir import CType, Expr, Kind, Stmt, StmtKind, implicit_gone
 from .values import MEMORY, ValueAnalysis, difference_key, is_local_array_element, lvalue_key, lvalue_reads
 
 # In a set of changed variables: memory was written through a parameter that the
@@ -871,88 +871,6 @@ def _address_taken(body: Stmt) -> set[int]:
                 if var is not None:
                     out.add(var)
     return out
-
-
-class Surroundings:
-    """The facts around the roots of one translation unit: a function's statements
-    are read (tu.statements) the first time one of its roots needs them."""
-
-    def __init__(self, tu) -> None:
-        self._tu = tu
-        self._functions: dict[int, tuple[object, dict[int, Expr], FunctionRanges | None]] = {}
-        self._byte_uses: dict[int, object] = {}
-        self._bodies: dict[int, object] = {}  # the statements FunctionRanges read: the same objects
-        self._predicates: dict[int, Predicate | None] = {}
-
-    def refine(self, scope, root: Expr) -> tuple[Expr, Facts, dict[int, Facts]] | None:
-        """The root as read with its function's statements, the facts that hold
-        before it and inside its branches (FunctionRanges.scoped_at); None when
-        nothing is known (file scope, an unreadable body)."""
-        if scope is None:
-            return None
-        _, roots, ranges = self._function(scope)
-        same = roots.get(self._tu.root_key(root))
-        if same is None or ranges is None:
-            return None
-        return same, ranges.facts_at(same), ranges.scoped_at(same)
-
-    def reads_of_tainted(self, scope) -> list[tuple[Expr, Facts, dict[int, Facts]]]:
-        """The roots of a function that read a variable holding an int an earlier
-        statement can have made negative (a Fact with taint), with the facts before
-        them and inside their branches."""
-        _, _, ranges = self._function(scope)
-        if ranges is None:
-            return []
-        out = []
-        for root in ranges.roots():
-            facts = ranges.facts_at(root)
-            tainted = {v for v, f in facts.items() if f.taint}
-            if tainted and _reads(root, tainted):
-                out.append((root, facts, ranges.scoped_at(root)))
-        return out
-
-    def _predicate_of(self, call: Expr) -> Predicate | None:
-        found = self._tu.callee(call)
-        if found is None:
-            name = self._tu.callee_name(call)
-            if name in CTYPE_RANGES:
-                return Predicate(name, (None,), None, CTYPE_RANGES[name])
-            return Predicate(name, (), None) if name == GLIBC_CTYPE_TABLE else None
-        scope, name = found
-        key = self._tu.scope_key(scope)
-        if key in self._predicates:
-            return self._predicates[key]
-        # A header's inline helpers are many and rarely tests of a byte; a recursive
-        # helper is no predicate (the entry is set before its body is read).
-        self._predicates[key] = None
-        if self._tu.in_main_file(scope) and self._tu.is_one_return(scope):
-            stmts = self._tu.statements(scope).body
-            ret = stmts[0] if len(stmts) == 1 and stmts[0].kind is StmtKind.RETURN else None
-            if ret is not None and ret.exprs and not _assigned_in(ret.exprs[0]):
-                params = tuple(p[0] if p else None for p in self._tu.parameters(scope))
-                self._predicates[key] = Predicate(name, params, ret.exprs[0])
-        return self._predicates[key]
-
-    def byte_uses(self, scope):
-        """The uses of the function's variables (byte_uses.ByteUses), built once."""
-        from .byte_uses import ByteUses  # it reads FunctionRanges: imported late
-
-        key = self._tu.scope_key(scope)
-        if key not in self._byte_uses:
-            _, _, ranges = self._function(scope)
-            body = self._bodies.get(key)
-            self._byte_uses[key] = ByteUses(body, ranges) if body is not None and ranges is not None else None
-        return self._byte_uses[key]
-
-    def _function(self, scope) -> tuple[object, dict[int, Expr], FunctionRanges | None]:
-        key = self._tu.scope_key(scope)
-        entry = self._functions.get(key)
-        if entry is None:
-            body = self._bodies[key] = self._tu.statements(scope)
-            ranges = FunctionRanges(body, predicate=self._predicate_of) if body is not None else None
-            roots = {self._tu.root_key(e): e for e in ranges.roots()} if ranges is not None else {}
-            entry = self._functions[key] = (scope, roots, ranges)  # the scope is kept: its key stays unique
-        return entry
 
 
 def _reads(root: Expr, variables: set[int]) -> bool:

@@ -32,10 +32,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .finding import Finding
-from .fingerprint import fingerprints, identity
-from .output import SourceLines
-from .report_file import write_text
+from ..records import Finding
+from ..report.fingerprint import fingerprints, identity
+from ..report.output import SourceLines
+from ..report.report_file import write_text
 
 VERSION = 1
 

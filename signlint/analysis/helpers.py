@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..front.ir import Expr, Kind, Stmt, StmtKind
 from .context import Fact, FunctionRanges
-from .ir import Expr, Kind, Stmt, StmtKind
 from .values import ValueAnalysis
 
 # How deep summaries may ask about calls inside helpers (a helper calling a helper).

@@ -23,7 +23,7 @@ import re
 import subprocess
 from collections.abc import Iterable
 
-from .finding import Finding
+from ..records import Finding
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 _ESCAPES = {"a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}

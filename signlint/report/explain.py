@@ -11,9 +11,9 @@ analysis concluded about each.
 
 from __future__ import annotations
 
-from .ir import Expr, Kind
-from .source import Source
-from .values import ValueAnalysis
+from ..analysis.values import ValueAnalysis
+from ..front.ir import Expr, Kind
+from ..front.source import Source
 
 _READS = (Kind.DECL_REF, Kind.MEMBER, Kind.SUBSCRIPT, Kind.CALL)
 _MOST = 12  # ranges listed per finding: a macro expansion can read hundreds of values

@@ -7,9 +7,8 @@ import os
 import unicodedata
 from collections.abc import Iterable
 
-from . import __version__
-from .finding import Finding
-from .ir import Position
+from .. import __version__
+from ..records import Finding, Position
 
 
 def display_path(path: str) -> str:
@@ -172,7 +171,7 @@ def as_dict(f: Finding) -> dict:
 
 
 def format_json(findings: Iterable[Finding]) -> str:
-    from .frontend import libclang_version  # here: text output (kbuild mode) loads no libclang
+    from ..front.frontend import libclang_version  # here: text output (kbuild mode) loads no libclang
 
     document = {
         "signlint_version": __version__,

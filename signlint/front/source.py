@@ -3,9 +3,9 @@ front end), the text they cover, and how that text reads after edits."""
 
 from __future__ import annotations
 
-from .finding import Edit
+from ..records import Edit, Position
 from .frontend import TranslationUnit, one_logical_line
-from .ir import Expr, Position, Span
+from .ir import Expr, Span
 
 
 class Source:

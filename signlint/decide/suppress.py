@@ -44,8 +44,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import NamedTuple
 
-from .checks import CODES
-from .finding import Finding
+from ..checks import CODES
+from ..records import Finding
 
 HINT = "signlint: ignore needs a rule list, e.g. signlint: ignore[SL001]"
 

@@ -31,10 +31,10 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import wait
 
-from .engine import Engine, GivenArguments, RunOptions
-from .files import Targets
-from .outcome import Key, UnitOutcome
-from .output import display_path
+from ..front.files import Targets
+from ..records import Key, UnitOutcome
+from ..report.output import display_path
+from .engine import Engine, GivenArguments
 
 Task = tuple[int, str, list[str]]  # (index in the run, path, clang arguments)
 
@@ -61,8 +61,8 @@ def _with_digests(outcome: UnitOutcome) -> UnitOutcome:
 class Inline:
     """Analyses in this process, one TU after the other (no timeout, no crash isolation)."""
 
-    def __init__(self, engine: Engine, targets: Targets, how: RunOptions):
-        self.engine, self.wanted, self.digests = engine, targets.wanted, how.cache is not None
+    def __init__(self, engine: Engine, targets: Targets, digests: bool):
+        self.engine, self.wanted, self.digests = engine, targets.wanted, digests
         engine.header_functions = set()
 
     def run(self, tasks: list[Task]) -> Iterator[tuple[int, UnitOutcome]]:
@@ -106,8 +106,8 @@ class _Worker:
 class Pool:
     """Up to jobs worker processes, started when there is work for them."""
 
-    def __init__(self, engine: Engine, targets: Targets, how: RunOptions):
-        self.jobs, self.timeout = how.jobs, how.timeout
+    def __init__(self, engine: Engine, targets: Targets, jobs: int, timeout: float | None, digests: bool):
+        self.jobs, self.timeout = jobs, timeout
         if "forkserver" in multiprocessing.get_all_start_methods():
             self.context = multiprocessing.get_context("forkserver")
             # Workers fork from a server that has imported the analysis once (and
@@ -115,7 +115,7 @@ class Pool:
             self.context.set_forkserver_preload([__name__])
         else:  # pragma: no cover - not Linux
             self.context = multiprocessing.get_context("spawn")
-        self.setup = (engine.options, targets, how.cache is not None, os.getcwd(), dict(os.environ))
+        self.setup = (engine.options, targets, digests, os.getcwd(), dict(os.environ))
         self.workers: list[_Worker] = []
         self.keys: list[Key] = []  # header functions walked by finished TUs, in the order they were learnt
         self.numbers = 0

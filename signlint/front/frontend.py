@@ -15,7 +15,8 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
-from .ir import NOT_INTEGER, CType, Expr, Kind, Position, Root, Span, Stmt, StmtKind, implicit_gone
+from ..records import Position
+from .ir import NOT_INTEGER, CType, Expr, Kind, Root, Span, Stmt, StmtKind, implicit_gone
 
 
 class FrontendError(Exception):

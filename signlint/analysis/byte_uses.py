@@ -28,9 +28,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..front.ir import Expr, Kind, Stmt, StmtKind
 from .context import _EXITS, FunctionRanges, _assigned, _assigned_in, _constant, _reads, _strip
 from .context import _variable_any as _variable
-from .ir import Expr, Kind, Stmt, StmtKind
 from .values import ValueAnalysis, assembles_bytes, is_char_promotion
 
 ASCII_MAX = 0x7F

@@ -1,8 +1,10 @@
-"""What became of one translation unit: plain records that every stage may use.
+"""The plain records every stage may import: where a thing is written (Position),
+what a check reports (Finding, with its Fix and Notes), and what became of one
+translation unit (UnitResult, UnitOutcome).
 
-The engine makes them, the cache stores and loads them, worker processes send
-them back, and kbuild mode prints them. Nothing here imports the analysis, so a
-result taken from the cache costs no import of it.
+The engine makes the unit records, the cache stores and loads them, worker
+processes send them back, and kbuild mode prints them. Nothing here imports
+libclang or the analysis, so a result taken from the cache costs no import of it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,60 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from .finding import Finding
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A point in a file: 1-based line and column (in bytes), 0-based byte offset."""
+
+    path: str
+    line: int
+    column: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace bytes [start, end) of path with text (an insertion when start == end)."""
+
+    path: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    description: str  # 'cast before shifting'
+    edits: tuple[Edit, ...]
+    preview: str  # the expression as it reads after the fix ('' when it cannot be shown)
+    applicable: bool = True  # False: shown, but --fix leaves it to the author
+    safe: bool = True  # False: it changes a declaration's type or how a stored value is read (--unsafe-fixes)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    position: Position
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    position: Position  # where the flagged expression begins (its spelling location)
+    end: Position | None  # end of the flagged expression on the same line, if known
+    message: str
+    function: str = ""
+    fix: Fix | None = None
+    notes: tuple[Note, ...] = field(default=())
+    unit: str = ""  # the file parsed to find it (a header's finding comes from a .c file)
+    snippet: str = ""  # the flagged expression as written, white space folded (for fingerprints)
+    explanation: tuple[str, ...] = ()  # with --explain: the ranges the analysis used ('b in [0, 0xff] (...)')
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        """One finding per spelling location and rule."""
+        return (self.rule, self.position.path, self.position.offset)
+
 
 Key = tuple[str, int, str]  # a top-level declaration outside its TU's main file: (real path, offset, name)
 

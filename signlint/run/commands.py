@@ -19,24 +19,27 @@ from collections import Counter
 
 import click
 
-from . import __version__, suppress
-from . import baseline as baselines
-from . import changed_lines as changes
-from . import config as configuration
+from .. import __version__
+from ..checks import RULES
+from ..decide import baseline as baselines
+from ..decide import changed_lines as changes
+from ..decide import config as configuration
+from ..decide import suppress
+from ..front.compdb import PARSE_FLAGS, SEARCHED, DatabaseError, clean_flags
+from ..front.files import InputError, discover
+from ..front.frontend import FrontendError, libclang_version
+from ..report.fingerprint import project_root
+from ..report.formats import FORMATS, write_github_summary
+from ..report.output import COLOR_MODES, display_path, footer, format_json, format_text, incomplete_summary, use_color
+from ..report.progress import MODES, Progress
+from ..report.report_file import STDOUT, write_text
+from ..report.rule_docs import rule_document
+from . import schedule
 from .cache import Cache, default_folder
-from .checks import RULES
-from .compdb import PARSE_FLAGS, SEARCHED, DatabaseError, clean_flags
-from .engine import Engine, Options, RunOptions
-from .files import InputError, discover
-from .fingerprint import project_root
+from .engine import Engine, Options
 from .fix import plan, unified_diff, verify_and_apply
-from .formats import FORMATS, write_github_summary
-from .frontend import FrontendError, libclang_version
-from .output import COLOR_MODES, display_path, footer, format_json, format_text, incomplete_summary, use_color
 from .parallel import WorkerError, default_jobs
-from .progress import MODES, Progress
-from .report_file import STDOUT, write_text
-from .rule_docs import rule_document
+from .schedule import RunOptions
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
 FORMAT_NAMES = ["text", "json", *FORMATS]
@@ -191,7 +194,7 @@ def check(ctx: click.Context, paths, compile_commands, extra_arg, config_file, s
         uncached = no_cache or explain or explain_silent or staged_texts
         cache = None if uncached else Cache(cache_dir or default_folder(), settings.rules)
         progress = Progress(progress_mode, jobs=jobs)
-        report = engine.run(targets, RunOptions(jobs, timeout or None, cache, shard, progress))
+        report = schedule.run(engine, targets, RunOptions(jobs, timeout or None, cache, shard, progress))
     except (InputError, DatabaseError, FrontendError, configuration.ConfigError, baselines.BaselineError,
             changes.ChangedLinesError, WorkerError) as exc:
         _fail(str(exc))

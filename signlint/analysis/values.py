@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .ir import CType, Expr, Kind
+from ..front.ir import CType, Expr, Kind
 
 # Operators whose low N result bits depend only on the low N bits of the operands:
 # sign-extended upper bits that pass through them can still be truncated away.

@@ -11,6 +11,7 @@ def rule_document(code: str) -> str:
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
     # An editable install or a plain checkout: the repository's rules/ folder.
-    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rules", f"{code}.md")
+    checkout = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    here = os.path.join(checkout, "rules", f"{code}.md")
     with open(here, encoding="utf-8") as fh:
         return fh.read()

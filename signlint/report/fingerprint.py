@@ -13,7 +13,7 @@ import hashlib
 import os
 from collections.abc import Iterable
 
-from .finding import Finding
+from ..records import Finding
 
 
 def project_root(start: str | None = None) -> str:
