@@ -45,6 +45,8 @@ def test_the_names_of_the_rules_agree_with_their_modules():
     assert CODES == tuple(RULES) == tuple(sorted(RULES))
     assert {code for code, module in RULES.items() if module.DEFAULT} == DEFAULT_RULES
     assert all(code == module.CODE for code, module in RULES.items())
+    modules = sorted(p.stem.upper() for p in (ROOT / "signlint" / "checks").glob("sl[0-9][0-9][0-9].py"))
+    assert modules == list(CODES)  # a check module whose code CODES lacks would never run
 
 
 def test_every_rule_has_a_bad_and_a_good_example():
