@@ -237,6 +237,17 @@ def finding_from(d: dict) -> Finding:
                    tuple(Note(_unpos(p), m) for p, m in d["notes"]), d["unit"], d["snippet"])
 
 
+def outcome_to(o: UnitOutcome) -> dict:
+    """An outcome as plain JSON (the kbuild server's answer); deps and the worker are not kept."""
+    return {"path": o.path, "result": _result_to(o.result) if o.result is not None else None,
+            "failure": o.failure, "internal": o.internal}
+
+
+def outcome_from(d: dict) -> UnitOutcome:
+    result = _result_from(d["result"]) if d["result"] is not None else None
+    return UnitOutcome(d["path"], result, d["failure"], d["internal"])
+
+
 def _result_to(r: UnitResult) -> dict:
     return {"findings": [finding_to(f) for f in r.findings], "errors": r.errors, "includes": sorted(r.includes),
             "unknown_arguments": r.unknown_arguments, "functions_analysed": [list(k) for k in r.functions_analysed],

@@ -18,10 +18,13 @@ signlint's own options, in any of three places (the last one given wins):
   - in CF:                     make C=1 CF="--signlint-select=SL001" ...
   - in $SIGNLINT_OPTS:         SIGNLINT_OPTS="--ignore SL003" make C=1 ...
 Options: --select CODES, --ignore CODES, --no-cache, --cache-dir DIR, --quiet
-(no warnings about parse errors or flags clang ignored). Among compiler flags
+(no warnings about parse errors or flags clang ignored), --server (a file the
+cache does not have goes to a long-lived analyser that the processes of one
+make run share, started on demand and gone after a minute without work; the
+output is the same: see signlint/run/kbuild_server.py). Among compiler flags
 the prefixed one-word form --signlint-NAME[=VALUE] is the convention (it cannot
 be mistaken for a compiler's option); the bare --select CODES, --ignore CODES,
---cache-dir DIR, --no-cache and --quiet are recognised anywhere too, as no
+--cache-dir DIR, --no-cache, --quiet and --server are recognised anywhere too, as no
 compiler (nor sparse) has options of those names, so CF="--select SL001" works.
 The environment variable is applied after the command line.
 
@@ -52,7 +55,7 @@ _SPARSE_ONLY = frozenset({"-mlittle-endian", "-mbig-endian", "-D__STDC__"})
 _SPARSE_WITH_VALUE = frozenset({"-gcc-base-dir", "-multiarch-dir"})
 
 # signlint's options in this mode: name -> takes a value.
-OPTIONS = {"select": True, "ignore": True, "cache-dir": True, "no-cache": False, "quiet": False}
+OPTIONS = {"select": True, "ignore": True, "cache-dir": True, "no-cache": False, "quiet": False, "server": False}
 PREFIX = "--signlint-"
 
 
@@ -67,6 +70,7 @@ class Invocation:
         self.cache_dir: str | None = None
         self.no_cache = False
         self.quiet = False
+        self.server = False  # hand the file to a long-lived analyser (kbuild_server)
         self.flags: list[str] = []  # for the compiler, sparse-only ones removed
         self.source = ""
 
@@ -86,6 +90,8 @@ class Invocation:
             self.cache_dir = value
         elif name == "no-cache":
             self.no_cache = True
+        elif name == "server":
+            self.server = True
         else:
             self.quiet = True
 
@@ -197,19 +203,27 @@ def _check(invocation: Invocation, rules: frozenset[str]) -> int:
 
         cache = Cache(invocation.cache_dir or default_folder(), rules)
     outcome = cache.lookup(source, args, wanted) if cache is not None else None
+    if outcome is None and invocation.server:
+        from . import kbuild_server
+
+        try:
+            outcome = kbuild_server.analyse(source, args, rules)
+        except kbuild_server.Unreachable as exc:
+            if not invocation.quiet:
+                sys.stderr.write(f"signlint: warning: {exc}; analysing {invocation.source} in this process\n")
     if outcome is None:
         from .engine import GivenArguments, Options  # the analysis: imported only when the cache misses
 
         engine = GivenArguments(Options(rules))
         engine.given[source] = args
         outcome = engine.analyze_unit(source, wanted)
-        if cache is not None and outcome.result is not None:
-            from .cache import digests
+    if not outcome.cached and cache is not None and outcome.result is not None:
+        from .cache import digests
 
-            outcome.deps = digests([source, *outcome.result.includes])
-            cache.store(source, args, outcome, wanted)
-            if cache.warning and not invocation.quiet:
-                sys.stderr.write(f"signlint: warning: {cache.warning}\n")
+        outcome.deps = digests([source, *outcome.result.includes])
+        cache.store(source, args, outcome, wanted)
+        if cache.warning and not invocation.quiet:
+            sys.stderr.write(f"signlint: warning: {cache.warning}\n")
     result = outcome.result
     if result is None:
         label = "error" if outcome.internal else "warning"

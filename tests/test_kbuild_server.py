@@ -1,0 +1,116 @@
+"""kbuild mode's long-lived analyser (--server): the same output and exit status
+as analysing in the process, one server for the calls of one tree, gone when
+idle, and a server that cannot start or dies is said, never silent."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+import time
+
+import pytest
+from test_kbuild import GCC, SPARSE, kbuild_run, make_tree
+
+from signlint.run import kbuild_server
+
+
+@pytest.fixture
+def tree(tmp_path):
+    root = make_tree(tmp_path / "tree")
+    runtime = tempfile.mkdtemp(prefix="sl-", dir="/tmp")  # short: a socket's path has at most 104 bytes
+    yield root, {"XDG_RUNTIME_DIR": runtime}
+    for pid in servers(runtime):
+        os.kill(pid, signal.SIGKILL)
+    shutil.rmtree(runtime, ignore_errors=True)
+
+
+def servers(runtime) -> list[int]:
+    """Processes serving a socket under runtime."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                    argv = fh.read().split(b"\0")
+            except OSError:
+                continue
+            if b"signlint.run.kbuild_server" in argv and any(a.startswith(str(runtime).encode()) for a in argv):
+                found.append(int(entry))
+    return found
+
+
+def check(root, env, *options):
+    return kbuild_run(root, "--no-cache", *options, *SPARSE, *GCC, "lib/a.c", env=env)
+
+
+def test_the_server_answers_as_the_process_would_and_serves_the_next_call(tree):
+    root, env = tree
+    alone = check(root, env)
+    assert "lib/a.c:6:24: warning:" in alone.stderr
+    first = check(root, env, "--server")
+    started = servers(env["XDG_RUNTIME_DIR"])
+    second = check(root, env, "--server")
+    for served in (first, second):
+        assert (served.returncode, served.stdout, served.stderr) == (alone.returncode, alone.stdout, alone.stderr)
+    assert len(started) == 1 and servers(env["XDG_RUNTIME_DIR"]) == started
+
+
+def test_the_server_exits_by_itself_when_idle(tree):
+    root, env = tree
+    env = {**env, "SIGNLINT_KBUILD_SERVER_IDLE": "0.5"}
+    assert check(root, env, "--server").returncode == 0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_RUNTIME_DIR", env["XDG_RUNTIME_DIR"])
+        path = kbuild_server.socket_path(str(root))
+    deadline = time.monotonic() + 20
+    while (servers(env["XDG_RUNTIME_DIR"]) or os.path.exists(path)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert servers(env["XDG_RUNTIME_DIR"]) == [] and not os.path.exists(path)
+
+
+def test_a_server_that_cannot_start_is_said_and_the_file_is_analysed_here(tree):
+    root, env = tree
+    alone = check(root, env)
+    blocked = os.path.join(env["XDG_RUNTIME_DIR"], "f")  # a file where the socket's folder would be
+    open(blocked, "w").close()
+    served = check(root, {"XDG_RUNTIME_DIR": blocked}, "--server")
+    assert served.returncode == 0
+    assert "signlint: warning: the kbuild server cannot be started" in served.stderr
+    assert "analysing lib/a.c in this process" in served.stderr
+    assert served.stderr.splitlines()[1:] == alone.stderr.splitlines()
+
+
+def test_a_server_that_dies_costs_the_file_and_says_so(tree, monkeypatch):
+    """A server that closes without answering (as when libclang kills it): the
+    warning and summary line of a file not analysed, exit status 0."""
+    root, env = tree
+    monkeypatch.setenv("XDG_RUNTIME_DIR", env["XDG_RUNTIME_DIR"])
+    path = kbuild_server.socket_path(str(root))
+    os.makedirs(os.path.dirname(path), mode=0o700)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(8)
+    asked = []
+
+    def die_on_every_request() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            asked.append(connection.recv(1 << 16))
+            connection.close()
+
+    threading.Thread(target=die_on_every_request, daemon=True).start()
+    try:
+        served = check(root, env, "--server")
+    finally:
+        listener.close()
+    assert served.returncode == 0
+    assert "lib/a.c: not analysed: the kbuild server died while analysing it" in served.stderr
+    assert "not analysed" in served.stderr.splitlines()[-1]
+    assert len(asked) == 2 and all(b'"lib/a.c"' in a or b"/lib/a.c" in a for a in asked)  # one retry
