@@ -22,6 +22,8 @@ Measured, one after the other, on those TUs:
   warm        the same again: every TU from the cache
   kbuild      `make C=2 CHECK="signlint kbuild" SIGNLINT_OPTS=--no-cache DIRS` (make -j1),
               and `make C=2 CHECK=true DIRS`, make's own share of it
+  kbuild_server  the same with `signlint kbuild --server` (one long-lived analyser; a
+              server left by an earlier round is reused, as by the files of one make run)
 Each is printed as a ratio to the floor (lower is faster), with the peak RSS of
 the workers from signlint's summary line. No assertion: targets are printed next
 to the measured values. The system clang and signlint's libclang may be different
@@ -210,8 +212,8 @@ def main() -> None:
     parser.add_argument("--skip-build", action="store_true", help="do not run `make DIRS` (already built)")
     parser.add_argument("--json", help="also write the numbers to this file")
     parser.add_argument("--only", help="comma-separated measurements to run (floor, floor_n, parse, j1, jN, cold, "
-                        "warm, make_true, kbuild); default all. The floor is always measured (ratios need it); "
-                        "warm needs cold")
+                        "warm, make_true, kbuild, kbuild_server); default all. The floor is always measured "
+                        "(ratios need it); warm needs cold")
     args = parser.parse_args()
     if not shutil.which(args.clang):
         raise SystemExit(f"benchmark: {args.clang} not found (apt-get install clang)")
@@ -274,6 +276,8 @@ def main() -> None:
         ("make_true", "make C=2 CHECK=true", lambda: kbuild("true", results["make_true"]), args.repeat),
         ("kbuild", "make C=2 CHECK=\"signlint kbuild\"", lambda: kbuild(signlint_cmd, results["kbuild"]),
          args.repeat),
+        ("kbuild_server", "make C=2 CHECK=\"signlint kbuild --server\"",
+         lambda: kbuild(signlint_cmd + " --server", results["kbuild_server"]), args.repeat),
     ]
     only = set(args.only.replace("jN", jn).split(",")) if args.only else None
     if only is not None:
@@ -312,7 +316,11 @@ def main() -> None:
         ("warm", f"signlint, {args.jobs} workers, warm re-run (cache)",
          ratio("warm", "cold", "<= 5% of cold: {:.1%}")),
         ("kbuild", "make C=2 CHECK=\"signlint kbuild\" (make -j1)",
-         f"{results.get('kbuild', {}).get('checked')} files checked"),
+         f"<= 1.15x floor; {results.get('kbuild', {}).get('checked')} files checked"),
+        ("kbuild_server", "make C=2 CHECK=\"signlint kbuild --server\" (make -j1)",
+         f"<= 1.15x floor; {results.get('kbuild_server', {}).get('checked')} files checked, "
+         f"{results.get('kbuild_server', {}).get('warnings')} findings "
+         f"(without the server: {results.get('kbuild', {}).get('warnings')})"),
         ("make_true", "make C=2 CHECK=true (make's own share)", ""),
     ]
     print(f"signlint {__version__} ({libclang.split('(', 1)[-1].rstrip(')')}); floor: {clang_version}")
