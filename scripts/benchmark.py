@@ -143,12 +143,12 @@ def floor_commands(clang: str, db: str) -> tuple[list[tuple[str, list[str]]], li
     return out, dropped
 
 
-# signlint's parser (frontend.TranslationUnit, libclang) on every TU, in one process, without
+# signlint's parser (front.translation_unit.TranslationUnit, libclang) on every TU, in one process, without
 # the analysis: what signlint pays before it looks at anything.
 _PARSE_ONLY = """
 import sys
 from signlint.front import compdb
-from signlint.front.frontend import TranslationUnit
+from signlint.front.translation_unit import TranslationUnit
 for command in compdb.load(sys.argv[1]).values():
     TranslationUnit(command.file, compdb.parse_arguments(command, []))
 """

@@ -15,7 +15,7 @@ from conftest import PRELUDE, ROOT, analyze, run_cli
 
 from signlint import __version__
 from signlint.checks import RULES
-from signlint.front.frontend import libclang_version
+from signlint.front.libclang import libclang_version
 from signlint.report.fingerprint import fingerprints
 from signlint.report.formats import (
     FORMATS,

@@ -41,7 +41,7 @@ def test_inputs_that_once_killed_signlint_now_fail_the_run_with_status_3(case):
 DEEP = [fuzz.nested(shape, depth) for shape in fuzz.SHAPES for depth in (100, 10_000)] + [
     fuzz.nested("and-chain", 100_000), fuzz.macro_expansion(2**15), fuzz.switch(100_000)]
 # Exit 3 where a part is left out, and said to be: clang stops at 2,048 nested brackets,
-# and a 100,000-term `&&` is deeper than signlint's walk allows (frontend.DEEP_RECURSION_LIMIT).
+# and a 100,000-term `&&` is deeper than signlint's walk allows (limits.DEEP_RECURSION_LIMIT).
 LEFT_OUT = {"parentheses-10000": "bracket nesting level exceeded", "and-chain-100000": "partly analysed"}
 
 

@@ -156,8 +156,9 @@ def test_a_cached_call_loads_neither_libclang_nor_the_analysis(tmp_path):
     lookup only, and prints what the analysing call printed."""
     root = make_tree(tmp_path)
     first = kbuild_run(root, *SPARSE, *GCC, "lib/a.c")
-    analysis = ("clang.cindex", "signlint.front.frontend", "signlint.run.engine", "signlint.analysis.values",
-                "signlint.analysis.context", "signlint.checks.sl001", "signlint.front.source")
+    analysis = ("clang.cindex", "signlint.front.libclang", "signlint.front.translation_unit", "signlint.run.engine",
+                "signlint.analysis.values", "signlint.analysis.context", "signlint.checks.sl001",
+                "signlint.front.source")
     cached = kbuild_probe(root, analysis)
     assert cached.stdout.strip() == "0 []", cached.stdout + cached.stderr
     assert cached.stderr == first.stderr and "lib/a.c:6:24: warning:" in cached.stderr

@@ -2,7 +2,7 @@
 is left out and named, the rest of the file is analysed, and the run is incomplete
 (exit 3 in check, the summary line in kbuild mode, the same from the cache).
 
-The walk's recursion limit (frontend.DEEP_RECURSION_LIMIT, 50,000) is lowered here
+The walk's recursion limit (limits.DEEP_RECURSION_LIMIT, 50,000) is lowered here
 to Python's default, so that a 3,000-term `&&` is too deep; tests/test_fuzz.py runs
 the 100,000-term one with the real limit."""
 
@@ -12,7 +12,7 @@ import pytest
 from conftest import analyze
 
 from signlint.checks import DEFAULT_RULES
-from signlint.front import frontend
+from signlint.front import limits
 from signlint.front.files import discover
 from signlint.run import kbuild
 from signlint.run.cache import Cache
@@ -27,7 +27,7 @@ TOO_DEEP = ("unsigned long outside(unsigned char b) { return b << 24; }\n"
 
 @pytest.fixture
 def low_limit(monkeypatch):
-    monkeypatch.setattr(frontend, "DEEP_RECURSION_LIMIT", 1000)
+    monkeypatch.setattr(limits, "DEEP_RECURSION_LIMIT", 1000)
 
 
 def test_the_expression_too_deep_is_left_out_and_named_the_rest_is_reported(tmp_path, low_limit):

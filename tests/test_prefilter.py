@@ -4,7 +4,7 @@ examples and a batch of random oracle programs, the roots that produce widenings
 char uses or sign shifts are the same with and without it.
 
 A new kind of origin in values.py (a call to a helper, say) that the pre-test does
-not know fails here: add it to frontend.TranslationUnit._is_origin / _scanner."""
+not know fails here: add it to expressions.Expressions.is_origin / scanner."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from conftest import FIXTURES, ROOT
 
 from signlint.analysis.values import ValueAnalysis
-from signlint.front.frontend import TranslationUnit
+from signlint.front.translation_unit import TranslationUnit
 
 sys.path.insert(0, str(ROOT))
 

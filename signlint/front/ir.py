@@ -1,7 +1,8 @@
 """The expression tree the analysis reads: plain records, free of libclang.
 
-The front end (frontend.py) builds these from clang's AST; everything after it
-works on this form only, so the front end can change without touching rules.
+The front end (expressions.py, statements.py) builds these from clang's AST;
+everything after it works on this form only, so the front end can change
+without touching rules.
 """
 
 from __future__ import annotations

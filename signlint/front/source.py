@@ -4,29 +4,30 @@ front end), the text they cover, and how that text reads after edits."""
 from __future__ import annotations
 
 from ..records import Edit, Position
-from .frontend import TranslationUnit, one_logical_line
 from .ir import Expr, Span
+from .locations import one_logical_line
+from .translation_unit import TranslationUnit
 
 
 class Source:
     def __init__(self, tu: TranslationUnit):
-        self.tu = tu
+        self.locations = tu.locations
         self._spans: dict[int, tuple[Expr, Span]] = {}  # keeps e alive so its id stays unique
 
     def span(self, e: Expr) -> Span:
         found = self._spans.get(id(e))
         if found is None:
-            found = self._spans[id(e)] = (e, self.tu.span(e))
+            found = self._spans[id(e)] = (e, self.locations.span(e))
         return found[1]
 
     def type_spelling(self, e: Expr) -> str:
-        return self.tu.type_spelling(e)
+        return self.locations.type_spelling(e)
 
     def is_system(self, e: Expr) -> bool:
-        return self.tu.is_system(e)
+        return self.locations.is_system(e)
 
     def result_type_token(self, scope) -> tuple[Position, Position, str] | None:
-        return self.tu.result_type_token(scope)
+        return self.locations.result_type_token(scope)
 
     def text(self, e: Expr, as_used: bool = False) -> str | None:
         """The expression as written, when it is written in one piece, on one line
@@ -50,12 +51,12 @@ class Source:
         span = self.span(e)
         begin, end = span.begin, span.end
         if end is None and span.in_macro and as_used:
-            begin, end = self.tu.expansion_range(e)
+            begin, end = self.locations.expansion_range(e)
             if not self.spelled_together(begin, end):
                 return None
         if end is None or not begin.path:
             return None
-        data = self.tu.file_bytes(begin.path)
+        data = self.locations.file_bytes(begin.path)
         start = _macro_use_start(data, begin.offset, end.offset) if as_used else begin.offset
         return data, start, end.offset, start != begin.offset
 
@@ -64,7 +65,7 @@ class Source:
         if span.end is None or not span.begin.path:
             return ""
         lo, hi = span.begin.offset, span.end.offset
-        data = self.tu.file_bytes(span.begin.path)
+        data = self.locations.file_bytes(span.begin.path)
         out, cursor = [], lo
         for edit in sorted(edits, key=lambda ed: (ed.start, ed.end)):
             if edit.path != span.begin.path or edit.start < lo or edit.end > hi:
@@ -80,14 +81,14 @@ class Source:
         line (a macro body continues over backslash-newlines)?"""
         if not first.path or first.path != last.path:
             return False
-        return one_logical_line(self.tu.file_bytes(first.path), first.offset, last.offset)
+        return one_logical_line(self.locations.file_bytes(first.path), first.offset, last.offset)
 
     def operator_follows(self, span: Span, operator: str) -> bool:
         """Is the operand spelled in one piece and followed by operator there (so
         the operation is written in that place, a macro body say)?"""
         if span.end is None or not span.begin.path:
             return False
-        rest = self.tu.file_bytes(span.begin.path)[span.end.offset : span.end.offset + 200]
+        rest = self.locations.file_bytes(span.begin.path)[span.end.offset : span.end.offset + 200]
         return rest.replace(b"\\\n", b" ").lstrip(b" \t").startswith(operator.encode())
 
 

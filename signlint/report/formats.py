@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..checks import RULES
-from ..front.frontend import libclang_version
+from ..front.libclang import libclang_version
 from ..records import Edit, Finding, Fix
 from .fingerprint import fingerprints, relative_path
 from .output import fix_mode

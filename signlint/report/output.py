@@ -171,7 +171,7 @@ def as_dict(f: Finding) -> dict:
 
 
 def format_json(findings: Iterable[Finding]) -> str:
-    from ..front.frontend import libclang_version  # here: text output (kbuild mode) loads no libclang
+    from ..front.libclang import libclang_version  # here: text output (kbuild mode) loads no libclang
 
     document = {
         "signlint_version": __version__,

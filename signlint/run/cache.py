@@ -99,7 +99,7 @@ def libclang_identity() -> str:
         with contextlib.suppress(OSError):
             st = os.stat(path)
             return "\0".join([*settings, os.path.realpath(path), str(st.st_size), str(st.st_mtime_ns)])
-    from ..front.frontend import libclang_version
+    from ..front.libclang import libclang_version
 
     return "\0".join([*settings, libclang_version()])
 

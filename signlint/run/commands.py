@@ -27,7 +27,7 @@ from ..decide import config as configuration
 from ..decide import suppress
 from ..front.compdb import PARSE_FLAGS, SEARCHED, DatabaseError, clean_flags
 from ..front.files import InputError, discover
-from ..front.frontend import FrontendError, libclang_version
+from ..front.libclang import FrontendError, libclang_version
 from ..report.fingerprint import project_root
 from ..report.formats import FORMATS, write_github_summary
 from ..report.output import COLOR_MODES, display_path, footer, format_json, format_text, incomplete_summary, use_color

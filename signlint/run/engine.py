@@ -1,8 +1,9 @@
 """Analyses one translation unit (TU) and returns its findings.
 
-For each file to parse: its compiler flags (compdb), a parse (frontend), the
-reading of every expression in the wanted bodies (analysis.reading), the rules on
-what the reading found (checks), then one finding per spelling location and rule.
+For each file to parse: its compiler flags (compdb), a parse
+(front.translation_unit), the reading of every expression in the wanted bodies
+(analysis.reading), the rules on what the reading found (checks), then one
+finding per spelling location and rule.
 While header_functions is a set (during schedule.run), a function defined outside
 the TU's main file (a header's static inline) is walked once: later TUs skip it.
 """
@@ -17,8 +18,10 @@ from ..analysis.reading import Reader
 from ..analysis.values import ValueAnalysis
 from ..checks import RULES
 from ..front import compdb
-from ..front.frontend import FrontendError, TranslationUnit, on_deep_stack
+from ..front.libclang import FrontendError
+from ..front.limits import on_deep_stack
 from ..front.source import Source
+from ..front.translation_unit import TranslationUnit
 from ..records import Finding, Key, UnitOutcome, UnitResult
 from ..report.explain import line_report, ranges_used
 from ..report.output import display_path
@@ -140,7 +143,7 @@ class Engine:
                 except RecursionError:
                     # Nested deeper than DEEP_RECURSION_LIMIT allows (issue 14): this root
                     # is left out and said to be; the rest of the file is analysed.
-                    begin = tu.expansion_range(root.expr)[0]
+                    begin = tu.locations.expansion_range(root.expr)[0]
                     too_deep.append(f"{display_path(begin.path)}:{begin.line}")
         except BaseException:
             if seen is not None:
@@ -183,7 +186,7 @@ class GivenArguments(Engine):
 
 def _covers(tu: TranslationUnit, expr, where: tuple[str, int]) -> bool:
     """Is expr (as its macros are used) on the line where = (real path, line)?"""
-    begin, end = tu.expansion_range(expr)
+    begin, end = tu.locations.expansion_range(expr)
     return begin.path == where[0] and begin.line <= where[1] <= end.line
 
 

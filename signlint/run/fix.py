@@ -14,7 +14,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 
-from ..front.frontend import FrontendError
+from ..front.libclang import FrontendError
 from ..records import Edit, Finding
 from ..report.report_file import replace_file
 from .engine import Engine
