@@ -11,6 +11,7 @@ nothing here knows the rules.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 from ..front.ir import Expr, StmtKind
 from ..records import Finding
@@ -20,7 +21,12 @@ from .helpers import Summaries
 from .values import ValueAnalysis
 
 Judge = Callable[[ValueAnalysis, str], list[Finding]]  # (analysis, function name) -> the rules' findings
-Reading = tuple[Expr, ValueAnalysis, list[Finding]]
+
+
+class Reading(NamedTuple):
+    expr: Expr  # the root as analysed (the function's own tree after a second reading)
+    analysis: ValueAnalysis
+    findings: list[Finding]
 
 
 class Reader:
@@ -41,9 +47,10 @@ class Reader:
         if first is None:
             return []
         out = [first]
-        if first[1].stores_taint and root.scope is not None and self._tu.scope_key(root.scope) not in self._carrying:
+        key = self._tu.scope_key(root.scope) if first.analysis.stores_taint and root.scope is not None else None
+        if key is not None and key not in self._carrying:
             # `int t = b << 24;`: where the function widens t later, its ones show.
-            self._carrying.add(self._tu.scope_key(root.scope))
+            self._carrying.add(key)
             out.extend(self._reads_of_stored(root.scope, judge))
         return out
 
@@ -72,7 +79,7 @@ class Reader:
                     if uses is not None:
                         drop_harmless_chars(analysis, uses)
                 found = judge(analysis, root.function)
-        return expr, analysis, found
+        return Reading(expr, analysis, found)
 
     def _reads_of_stored(self, scope, judge: Judge) -> Iterator[Reading]:
         """The readings of the roots of a function that read a variable holding an
@@ -80,7 +87,7 @@ class Reader:
         for expr, facts, scoped in self.surroundings.reads_of_tainted(scope):
             analysis = ValueAnalysis(facts, helpers=self.helpers, scoped=scoped)
             analysis.run(expr)
-            yield expr, analysis, judge(analysis, scope.spelling)
+            yield Reading(expr, analysis, judge(analysis, scope.spelling))
 
 
 class Surroundings:

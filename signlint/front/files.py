@@ -9,6 +9,13 @@ SOURCE_SUFFIXES = (".c",)
 HEADER_SUFFIXES = (".h",)
 
 
+def source_and_local_headers(source: str):
+    """kbuild mode's wanted files: the source (a real path) and the headers of its
+    folder and below (a driver's own), not shared ones such as include/linux/."""
+    folder = os.path.dirname(source) + os.sep
+    return lambda path: path == source or (path.startswith(folder) and path.endswith(".h"))
+
+
 class InputError(Exception):
     """A path the user named cannot be used."""
 

@@ -25,6 +25,7 @@ wanted)``, ``store(path, args, outcome, wanted)`` and ``warning``; ``digests(pat
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -61,8 +62,10 @@ def digests(paths) -> dict[str, str]:
     return out
 
 
+@functools.cache
 def code_digest() -> str:
-    """signlint's own code: an edited checkout must not reuse results of the old code."""
+    """signlint's own code: an edited checkout must not reuse results of the old code.
+    Read once per process (a kbuild call asks for it twice: the cache key and the server's socket)."""
     package = os.path.dirname(os.path.abspath(__file__))
     h = hashlib.blake2b(__version__.encode(), digest_size=16)
     for folder, subdirs, names in os.walk(package):

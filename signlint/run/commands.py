@@ -5,8 +5,8 @@ signlint.cli before this module, and click, are loaded).
 Exit status (as ruff, plus one): 0 nothing to report, 1 findings remain, 2 usage,
 input or internal errors, 3 the analysis was incomplete (a TU with parse errors or
 not analysed; --allow-incomplete accepts that). `check` runs a pipeline of separate pieces: configuration
-(config), files (files), analysis (engine, with parallel workers, the cache and
-progress), what to report (config filters, suppress, baseline, changed_lines),
+(config), files (files), analysis (schedule running the engine, with parallel
+workers, the cache and progress), what to report (config filters, suppress, baseline, changed_lines),
 fixes (fix) and formatting (output, formats).
 """
 

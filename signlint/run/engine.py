@@ -132,7 +132,7 @@ class Engine:
             looked_at = explain_line is not None and _covers(tu, root.expr, explain_line)
             readings = reader.readings(root, judge, looked_at)
             if looked_at and readings:
-                explanations.extend(line_report(readings[0][0], readings[0][1], source))
+                explanations.extend(line_report(readings[0].expr, readings[0].analysis, source))
             for reading in readings:
                 report(*reading)
 

@@ -186,17 +186,14 @@ def main(argv: list[str]) -> int:
 
 def _check(invocation: Invocation, rules: frozenset[str]) -> int:
     from ..front import compdb
+    from ..front.files import source_and_local_headers
     from ..records import merge
 
     source = os.path.realpath(invocation.source)
     cwd = os.getcwd()
     command = compdb.Command(source, cwd, tuple(compdb.clean_arguments(["cc", *invocation.flags], source, cwd)))
     args = compdb.parse_arguments(command, [])
-    folder = os.path.dirname(source) + os.sep
-
-    def wanted(path: str) -> bool:
-        return path == source or (path.startswith(folder) and path.endswith(".h"))
-
+    wanted = source_and_local_headers(source)
     cache = None
     if not invocation.no_cache:
         from .cache import Cache, default_folder

@@ -150,6 +150,7 @@ def serve(path: str, idle: float) -> None:
     listener, inode = listening
     import threading
 
+    from ..front.files import source_and_local_headers
     from .cache import outcome_to
     from .engine import GivenArguments, Options
 
@@ -163,12 +164,10 @@ def serve(path: str, idle: float) -> None:
         try:
             request = json.loads(_read_line(connection) or b"null")
             source = request["source"]
-            folder = os.path.dirname(source) + os.sep
             engine = GivenArguments(Options(frozenset(request["rules"])))
             engine.given[source] = request["args"]
             with parsing:
-                outcome = engine.analyze_unit(source, lambda p: p == source or (p.startswith(folder) and
-                                                                                 p.endswith(".h")))
+                outcome = engine.analyze_unit(source, source_and_local_headers(source))
             connection.sendall(json.dumps(outcome_to(outcome)).encode() + b"\n")
         except (OSError, ValueError, TypeError, KeyError):
             pass  # a client that went away, or not a client: it gets no answer
