@@ -1,6 +1,6 @@
-"""Ranges from the code around an expression (signlint/context.py, helpers.py),
-pyflakes style: each snippet reads like the code, and the expected findings
-are (line, rule) counted from its first line."""
+"""Ranges from the code around an expression (signlint/analysis/context.py,
+conditions.py, helpers.py), pyflakes style: each snippet reads like the code, and
+the expected findings are (line, rule) counted from its first line."""
 
 from __future__ import annotations
 

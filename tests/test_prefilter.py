@@ -3,8 +3,9 @@ only roots in which the value analysis finds nothing: on every fixture, the
 examples and a batch of random oracle programs, the roots that produce widenings,
 char uses or sign shifts are the same with and without it.
 
-A new kind of origin in values.py (a call to a helper, say) that the pre-test does
-not know fails here: add it to expressions.Expressions.is_origin / scanner."""
+A new kind of origin in the value analysis (analysis/operators.py: a call to a
+helper, say) that the pre-test does not know fails here: add it to
+expressions.Expressions.is_origin / scanner."""
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 is widened.
 
 In: a TranslationUnit's roots (front). Out: per root, a values.ValueAnalysis
-(its widenings, char uses, sign shifts) read with the ranges its function's code
-proves (context, byte_uses, helpers); reading.Reader is the one entry point.
-Imports only front and the records; it knows no rule.
+(its widenings, char uses, sign shifts; the rules per operator in operators, the
+Values in value_types) read with the ranges its function's code proves (context,
+conditions, facts, syntax, byte_uses, helpers); reading.Reader is the one entry
+point. Imports only front and the records; it knows no rule.
 """

@@ -29,9 +29,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..front.ir import Expr, Kind, Stmt, StmtKind
-from .context import _EXITS, FunctionRanges, _assigned, _assigned_in, _constant, _reads, _strip
-from .context import _variable_any as _variable
-from .values import ValueAnalysis, assembles_bytes, is_char_promotion
+from .context import FunctionRanges
+from .syntax import EXITS, assembles_bytes, assigned, assigned_in, is_char_promotion, reads_any, strip, variable_any
+from .values import ValueAnalysis, constant
 
 ASCII_MAX = 0x7F
 _COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
@@ -108,9 +108,9 @@ class ByteUses:
         check = outer.body[at + 1] if at + 1 < len(outer.body) else None
         if check is None or check.kind is not StmtKind.IF or len(check.body) != 1 or not _leaves(check.body[0]):
             return False
-        if var in _assigned_in(check.exprs[0], calls=False) or _reads_in(check.body[0], var):
+        if var in assigned_in(check.exprs[0], calls=False) or _reads_in(check.body[0], var):
             return False  # `if (digit > 9) return digit;` lets the value out
-        fact = self._ranges._condition(check.exprs[0], False, "", {}).get(var)
+        fact = self._ranges.condition(check.exprs[0], False, "", {}).get(var)
         return fact is not None and 0 <= fact.lo <= fact.hi < low
 
     def _compared_in_place(self, use: Expr, offset: int) -> bool:
@@ -125,7 +125,7 @@ class ByteUses:
                 continue
             if parent.kind is Kind.BINARY and parent.op in ("+", "-") and len(parent.children) == 2 \
                     and (parent.op == "+" or parent.children[0] is at):
-                k = _constant(parent.children[1] if parent.children[0] is at else parent.children[0])
+                k = constant(parent.children[1] if parent.children[0] is at else parent.children[0])
                 if k is None:
                     return False
                 offset += k if parent.op == "+" else -k
@@ -134,7 +134,7 @@ class ByteUses:
             break
         if parent is None or parent.kind is not Kind.BINARY or parent.op not in _COMPARISONS:
             return False
-        k = _constant(parent.children[1] if parent.children[0] is at else parent.children[0])
+        k = constant(parent.children[1] if parent.children[0] is at else parent.children[0])
         low = ASCII_MAX + 1 + offset
         if k is None or k < 0 or low <= 0:
             return False
@@ -200,7 +200,7 @@ class ByteUses:
             return False
         parent = self._climb(use)[1]
         if parent is not None and parent.kind is Kind.COMPOUND_ASSIGN and parent.op == "^=":
-            var = _variable(parent.children[0])
+            var = variable_any(parent.children[0])
         else:
             var = self.stored_variable(use)
         if var is None:
@@ -231,7 +231,7 @@ class ByteUses:
                            or parent.kind is Kind.BINARY and parent.op == "="):
             return -1 if _is_char_conversion(right) else None
         if parent.kind is Kind.BINARY and parent.op in ("==", "!="):
-            return _variable(right if left is at else left)
+            return variable_any(right if left is at else left)
         return None
 
     def bytes_combined_only(self, use: Expr) -> bool:
@@ -262,7 +262,7 @@ class ByteUses:
                 return _byte_sized(other)
             if parent.kind in (Kind.BINARY, Kind.COMPOUND_ASSIGN) and parent.op in ("=", "|=", "^=") \
                     and parent.children[-1] is at:
-                var = _variable(parent.children[0])
+                var = variable_any(parent.children[0])
         if var is None or var in self._ranges.escaped or depth == 0:
             return False
         if any(v == var and not _byte_sized(self._init[i]) for i, v in self._initialised.items()):
@@ -294,7 +294,7 @@ class ByteUses:
             if parent.kind is not Kind.BINARY or parent.op not in ("==", "!=") or len(parent.children) != 2:
                 return False
             other = parent.children[1] if parent.children[0] is top else parent.children[0]
-            return _ascii_word(_constant(other))
+            return _ascii_word(constant(other))
         stmt = self._statement.get(id(top))
         if stmt is None or stmt.kind is not StmtKind.SWITCH or stmt.exprs[0] is not top:
             return False
@@ -303,7 +303,7 @@ class ByteUses:
 
     def used_as_number(self, byte: Expr) -> bool:
         """Is the char variable `byte` reads also used as a shift count?"""
-        var = _variable(byte)
+        var = variable_any(byte)
         if var is None or var in self._ranges.escaped:
             return False
         for read in self._reads.get(var, []):
@@ -322,7 +322,7 @@ class ByteUses:
         if id(at) in self._initialised:
             var = self._initialised[id(at)]
         elif parent is not None and parent.kind is Kind.BINARY and parent.op == "=" and parent.children[-1] is at:
-            var = _variable(parent.children[0])
+            var = variable_any(parent.children[0])
         else:
             return None
         return None if var is None or var in self._ranges.escaped else var
@@ -359,7 +359,7 @@ class ByteUses:
         if parent is None or parent.kind is not Kind.BINARY or len(parent.children) != 2:
             return False
         other = parent.children[1] if parent.children[0] is at else parent.children[0]
-        k = _constant(other)
+        k = constant(other)
         if parent.op == "&" and k is not None and 0 <= k <= 0xFF:
             return True  # `c & 0xFC`: the same low bits in both readings
         if parent.op == "<<" and parent.children[0] is at and k is not None and read.type.bits - 8 <= k:
@@ -388,7 +388,7 @@ class ByteUses:
             return False
         index, table = self._climb(cast, lambda p: p.kind is Kind.PAREN)
         return (table is not None and table.kind is Kind.SUBSCRIPT and table.children[-1] is index
-                and self._ranges.is_glibc_ctype_table(table))
+                and self._ranges.conditions.is_glibc_ctype_table(table))
 
     def _replaced_before(self, read: Expr, var: int, low: int) -> bool:
         """`if (c > 127) c = UNICODE_R_CHAR;` is the last statement before read that
@@ -401,12 +401,12 @@ class ByteUses:
             if outer is None or outer.kind in (StmtKind.WHILE, StmtKind.DO, StmtKind.FOR, StmtKind.LABEL,
                                                StmtKind.CASE, StmtKind.DEFAULT, StmtKind.SWITCH, StmtKind.OTHER):
                 return False  # a way in from elsewhere: the loop's last round, a jump
-            if outer.kind is StmtKind.IF and var in _assigned_in(outer.exprs[0], calls=False):
+            if outer.kind is StmtKind.IF and var in assigned_in(outer.exprs[0], calls=False):
                 return False
             if outer.kind is StmtKind.COMPOUND:
                 before = outer.body[:next(i for i, s in enumerate(outer.body) if s is at)]
                 for s in reversed(before):
-                    if var in _assigned(s):
+                    if var in assigned(s):
                         return self._replacing_if(s, var, low)
             at = outer
         return False
@@ -414,16 +414,16 @@ class ByteUses:
     def _replacing_if(self, s: Stmt, var: int, low: int) -> bool:
         """`if (cond) { ... var = e; ... }`, no else, cond true for every high byte
         (false only below low) and e not made of var."""
-        if s.kind is not StmtKind.IF or len(s.body) != 1 or var in _assigned_in(s.exprs[0], calls=False):
+        if s.kind is not StmtKind.IF or len(s.body) != 1 or var in assigned_in(s.exprs[0], calls=False):
             return False
-        fact = self._ranges._condition(s.exprs[0], False, "", {}).get(var)
+        fact = self._ranges.condition(s.exprs[0], False, "", {}).get(var)
         if fact is None or not 0 <= fact.lo <= fact.hi < low:
             return False
         then = s.body[0]
         for stmt in then.body if then.kind is StmtKind.COMPOUND else [then]:
-            e = _strip(stmt.exprs[0]) if stmt.kind is StmtKind.EXPR and stmt.exprs else None
-            if e is not None and e.kind is Kind.BINARY and e.op == "=" and _variable(e.children[0]) == var:
-                return not _reads(e.children[1], {var})
+            e = strip(stmt.exprs[0]) if stmt.kind is StmtKind.EXPR and stmt.exprs else None
+            if e is not None and e.kind is Kind.BINARY and e.op == "=" and variable_any(e.children[0]) == var:
+                return not reads_any(e.children[1], {var})
         return False
 
     def _facts_at(self, read: Expr):
@@ -486,9 +486,9 @@ def _counted(e: Expr) -> bool:
     if e.kind is not Kind.BINARY or e.op not in ("+", "-", "*") or len(e.children) != 2:
         return False
     if e.op == "*":
-        return any(_constant(c) is not None for c in e.children)
+        return any(constant(c) is not None for c in e.children)
     for c in e.children:
-        k = _constant(c)
+        k = constant(c)
         if k is not None and not 0 <= k < 0xFF or assembles_bytes(c):
             return False
     return True
@@ -498,7 +498,7 @@ def _leaves(s: Stmt) -> bool:
     """Does s always leave (`return -1;`, `{ error(...); break; }`)?"""
     while s.kind is StmtKind.COMPOUND and s.body:
         s = s.body[-1]
-    return s.kind in _EXITS
+    return s.kind in EXITS
 
 
 def _reads_in(s: Stmt, var: int) -> bool:
@@ -506,7 +506,7 @@ def _reads_in(s: Stmt, var: int) -> bool:
     work = [s]
     while work:
         x = work.pop()
-        if any(_reads(e, {var}) for e in x.exprs) or any(init is not None and _reads(init, {var})
+        if any(reads_any(e, {var}) for e in x.exprs) or any(init is not None and reads_any(init, {var})
                                                           for _, init in x.decls):
             return True
         work.extend(([x.init] if x.init is not None else []) + x.body)
@@ -519,7 +519,7 @@ def _assembly_step(e: Expr) -> bool:
         return False
     if e.op == "|":
         return True
-    k = _constant(e.children[1]) if e.op == "<<" else None
+    k = constant(e.children[1]) if e.op == "<<" else None
     return k is not None and k in (0, 8, 16, 24)
 
 
@@ -585,7 +585,7 @@ def _char_read(e: Expr) -> bool:
 
 
 def _small_constant(e: Expr) -> bool:
-    k = _constant(e)
+    k = constant(e)
     return k is not None and -0x80 <= k <= 0x7F
 
 
@@ -601,10 +601,10 @@ def _byte_offset(e: Expr) -> int | None:
         e = e.children[-1]
     if e.kind is Kind.BINARY and e.op in ("+", "-") and len(e.children) == 2:
         left, right = e.children
-        k = _constant(right)
+        k = constant(right)
         if k is not None and _is_byte(left):
             return k if e.op == "+" else -k
-        k = _constant(left)
+        k = constant(left)
         if k is not None and e.op == "+" and _is_byte(right):
             return k
         return None

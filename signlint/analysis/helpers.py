@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..front.ir import Expr, Kind, Stmt, StmtKind
-from .context import Fact, FunctionRanges
+from .context import FunctionRanges
+from .facts import Fact
 from .values import ValueAnalysis
 
 # How deep summaries may ask about calls inside helpers (a helper calling a helper).
@@ -53,7 +54,7 @@ class Summaries:
         self._active: set[int] = set()
 
     def __call__(self, call: Expr, arguments: list | None = None) -> Helper | None:
-        """arguments: the values.Value of each argument at the call (None where
+        """arguments: the value_types.Value of each argument at the call (None where
         unknown); a parameter whose argument is known to be small is summarised
         with that range (`if (b > 0x7f) return 0; u64 r = get(b);`)."""
         found = self._tu.callee(call)

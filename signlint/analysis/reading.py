@@ -16,8 +16,11 @@ from typing import NamedTuple
 from ..front.ir import Expr, StmtKind
 from ..records import Finding
 from .byte_uses import ByteUses, drop_harmless_chars, has_char_uses
-from .context import CTYPE_RANGES, GLIBC_CTYPE_TABLE, Facts, FunctionRanges, Predicate, _assigned_in, _reads
+from .conditions import CTYPE_RANGES, GLIBC_CTYPE_TABLE, Predicate
+from .context import FunctionRanges
+from .facts import Facts
 from .helpers import Summaries
+from .syntax import assigned_in, reads_any
 from .values import ValueAnalysis
 
 Judge = Callable[[ValueAnalysis, str], list[Finding]]  # (analysis, function name) -> the rules' findings
@@ -83,7 +86,7 @@ class Reader:
 
     def _reads_of_stored(self, scope, judge: Judge) -> Iterator[Reading]:
         """The readings of the roots of a function that read a variable holding an
-        int a shift, a product or a '~' can have made negative (context.Fact.taint)."""
+        int a shift, a product or a '~' can have made negative (facts.Fact.taint)."""
         for expr, facts, scoped in self.surroundings.reads_of_tainted(scope):
             analysis = ValueAnalysis(facts, helpers=self.helpers, scoped=scoped)
             analysis.run(expr)
@@ -124,7 +127,7 @@ class Surroundings:
         for root in ranges.roots():
             facts = ranges.facts_at(root)
             tainted = {v for v, f in facts.items() if f.taint}
-            if tainted and _reads(root, tainted):
+            if tainted and reads_any(root, tainted):
                 out.append((root, facts, ranges.scoped_at(root)))
         return out
 
@@ -145,7 +148,7 @@ class Surroundings:
         if self._tu.in_main_file(scope) and self._tu.is_one_return(scope):
             stmts = self._tu.statements(scope).body
             ret = stmts[0] if len(stmts) == 1 and stmts[0].kind is StmtKind.RETURN else None
-            if ret is not None and ret.exprs and not _assigned_in(ret.exprs[0]):
+            if ret is not None and ret.exprs and not assigned_in(ret.exprs[0]):
                 params = tuple(p[0] if p else None for p in self._tu.parameters(scope))
                 self._predicates[key] = Predicate(name, params, ret.exprs[0])
         return self._predicates[key]

@@ -4,7 +4,7 @@ expression itself, for SL001 (a shift), SL002 (a product) and SL006 (a '~'):
 - in a helper (helpers.Summaries): `u64 x = get_hi(p)` where get_hi() returns
   `p[0] << 24` as an int. The finding is at the call, with a note at the operation;
   the fix is in the helper: return an unsigned 32-bit type, which callers zero-extend.
-- in an earlier statement (context.Fact.taint): `int t = b << 24; ... u64 x = t;`.
+- in an earlier statement (facts.Fact.taint): `int t = b << 24; ... u64 x = t;`.
   The finding is at the read of t, with a note at the operation; the fix reads t as
   `unsigned int` there (a cast of the shifted operand would be undone by the store).
 

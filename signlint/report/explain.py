@@ -3,7 +3,7 @@
 `--explain` adds to each finding the range of every value read in the flagged
 expression (a variable, a field, an array element, a call) and where that range
 came from: the value's type, a bit-field's width, an enum's enumerators, or the
-code around it (a guard, case labels, a loop, an assignment; context.py).
+code around it (a guard, case labels, a loop, an assignment; analysis/context.py).
 `--explain-silent PATH:LINE` describes the expressions on one line that can go
 wrong (shifts, products, conversions of an int to a wider type) and what the
 analysis concluded about each.
