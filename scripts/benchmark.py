@@ -41,6 +41,7 @@ need it); the table then has only their rows.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -224,6 +225,10 @@ def main() -> None:
     entries = database(tree, args.dirs, db)
     clang_version = run([args.clang, "--version"]).stdout.splitlines()[0]
     env = dict(os.environ, PYTHONPATH=os.path.dirname(HERE) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # signlint's bytecode, as an installed package has it (pip compiles at install):
+    # with PYTHONDONTWRITEBYTECODE set and no .pyc, every kbuild process would
+    # compile signlint's modules again, a cost no user pays.
+    compileall.compile_dir(os.path.join(os.path.dirname(HERE), "signlint"), quiet=1)
     libclang = subprocess.run([sys.executable, "-m", "signlint", "--version"], env=env, capture_output=True,
                               text=True, check=False).stdout.strip()
     commands, dropped = floor_commands(args.clang, db)

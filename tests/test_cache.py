@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 
-from conftest import run_cli
+from conftest import ROOT, run_cli
 
 from signlint.checks import DEFAULT_RULES
 from signlint.front.files import discover
@@ -154,3 +158,21 @@ def test_the_key_names_the_libclang_library_without_loading_it(tmp_path, monkeyp
     assert "clang version" in libclang_identity()
     a, b = Cache(str(tmp_path), DEFAULT_RULES, "lib a"), Cache(str(tmp_path), DEFAULT_RULES, "lib b")
     assert a._key("x.c", []) != b._key("x.c", [])
+
+
+def test_the_code_digest_covers_every_module_of_signlint(tmp_path):
+    """An edit anywhere in signlint (a rule, the analysis, not only run/) is new code:
+    cached results and a live kbuild server of the old code must not be reused."""
+    shutil.copytree(ROOT / "signlint", tmp_path / "signlint", ignore=shutil.ignore_patterns("__pycache__"))
+
+    def digest() -> str:
+        program = "from signlint.run.cache import code_digest; print(code_digest())"
+        return subprocess.run([sys.executable, "-c", program], cwd=tmp_path,
+                              env={**os.environ, "PYTHONPATH": str(tmp_path)}, capture_output=True, text=True,
+                              check=True).stdout
+    seen = {digest()}
+    for module in ("checks/sl001.py", "analysis/operators.py", "run/cache.py"):
+        with open(tmp_path / "signlint" / module, "a") as fh:
+            fh.write("\n# edited\n")
+        seen.add(digest())
+    assert len(seen) == 4

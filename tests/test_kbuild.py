@@ -42,7 +42,7 @@ def make_tree(root):
 
 
 def kbuild_run(root, *argv, env=None):
-    environment = dict(os.environ, PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(root / ".cache"), **(env or {}))
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(root / ".cache"), **(env or {})}
     return subprocess.run([sys.executable, "-m", "signlint", "kbuild", *argv], cwd=root, env=environment,
                           capture_output=True, text=True, timeout=120, check=False)
 
@@ -132,15 +132,15 @@ def test_sparse_flags_are_dropped_and_gcc_flags_cleaned():
     assert invocation.flags[:2] == ["-D__linux__", "-Dlinux"] and "-m64" in invocation.flags
 
 
-def kbuild_probe(root, modules):
+def kbuild_probe(root, modules, *options, env=None):
     """`signlint kbuild` on lib/a.c in a process that then prints its exit status
     and which of modules it had loaded: '0 []' when none."""
     probe = ("import sys\nfrom signlint.cli import main\n"
              "try:\n    main(sys.argv[1:])\nexcept SystemExit as done:\n    code = done.code\n"
              f"print(code, sorted(m for m in {tuple(modules)!r} if m in sys.modules))\n")
-    env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(root / ".cache"))
-    return subprocess.run([sys.executable, "-c", probe, "kbuild", *SPARSE, *GCC, "lib/a.c"], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(root / ".cache"), **(env or {})}
+    return subprocess.run([sys.executable, "-c", probe, "kbuild", *options, *SPARSE, *GCC, "lib/a.c"], cwd=root,
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_kbuild_mode_loads_neither_click_nor_the_report_formats(tmp_path):

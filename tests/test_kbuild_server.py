@@ -13,9 +13,10 @@ import threading
 import time
 
 import pytest
-from test_kbuild import GCC, SPARSE, kbuild_run, make_tree
+from conftest import ROOT
+from test_kbuild import GCC, SPARSE, kbuild_probe, kbuild_run, make_tree
 
-from signlint.run import kbuild_server
+from signlint.run import kbuild_client
 
 
 @pytest.fixture
@@ -59,13 +60,60 @@ def test_the_server_answers_as_the_process_would_and_serves_the_next_call(tree):
     assert len(started) == 1 and servers(env["XDG_RUNTIME_DIR"]) == started
 
 
+def test_the_server_caches_in_the_callers_cache_folder(tree):
+    """The server looks up and stores results as the process would, in the cache
+    folder of the process that asks (its XDG_CACHE_HOME, not the server's own)."""
+    root, env = tree
+    first = kbuild_run(root, "--server", *SPARSE, *GCC, "lib/a.c", env={**env, "XDG_CACHE_HOME": str(root / "one")})
+    other = kbuild_run(root, "--server", *SPARSE, *GCC, "lib/a.c", env={**env, "XDG_CACHE_HOME": str(root / "two")})
+    assert len(servers(env["XDG_RUNTIME_DIR"])) == 1
+    for folder in ("one", "two"):
+        assert list((root / folder / "signlint").rglob("*.json")), f"nothing cached in {folder}"
+    cached = kbuild_probe(root, ("signlint.run.engine",), env={"XDG_CACHE_HOME": str(root / "two")})
+    assert cached.stdout.strip() == "0 []", cached.stdout + cached.stderr  # a hit: no analysis in the process
+    assert first.stderr == other.stderr == cached.stderr and "lib/a.c:6:24: warning:" in first.stderr
+
+
+def test_a_served_call_imports_little(tree):
+    """What a file costs the make run with a live server: the client parses its
+    command line and waits; the cache, the records, json and the socket module's
+    enums are the server's."""
+    root, env = tree
+    assert check(root, env, "--server").returncode == 0  # starts the server
+    heavy = ("json", "socket", "dataclasses", "hashlib", "tempfile", "shlex", "signlint.records",
+             "signlint.front.compdb", "signlint.run.cache", "signlint.decide.suppress", "signlint.report.output")
+    served = kbuild_probe(root, heavy, "--server", env=env)
+    assert served.stdout.strip() == "0 []", served.stdout + served.stderr
+    assert "lib/a.c:6:24: warning:" in served.stderr
+
+
+def test_a_server_whose_code_changed_hands_over_to_a_new_one(tree, tmp_path):
+    """signlint edited while its server lives: the old server must not answer for
+    the new code; it steps aside and the call is served by a new one."""
+    root, env = tree
+    copy = tmp_path / "copy"
+    shutil.copytree(ROOT / "signlint", copy / "signlint", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**env, "PYTHONPATH": str(copy)}
+    first = check(root, env, "--server")
+    old = servers(env["XDG_RUNTIME_DIR"])
+    with open(copy / "signlint" / "checks" / "sl001.py", "a") as fh:
+        fh.write("\n# edited\n")
+    second = check(root, env, "--server")
+    deadline = time.monotonic() + 20  # the old server is on its way out
+    while len(servers(env["XDG_RUNTIME_DIR"])) > 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    new = servers(env["XDG_RUNTIME_DIR"])
+    assert len(old) == 1 and len(new) == 1 and new != old
+    assert second.stderr == first.stderr and "lib/a.c:6:24: warning:" in first.stderr
+
+
 def test_the_server_exits_by_itself_when_idle(tree):
     root, env = tree
     env = {**env, "SIGNLINT_KBUILD_SERVER_IDLE": "0.5"}
     assert check(root, env, "--server").returncode == 0
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_RUNTIME_DIR", env["XDG_RUNTIME_DIR"])
-        path = kbuild_server.socket_path(str(root))
+        path = kbuild_client.socket_path(str(root))
     deadline = time.monotonic() + 20
     while (servers(env["XDG_RUNTIME_DIR"]) or os.path.exists(path)) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -89,7 +137,7 @@ def test_a_server_that_dies_costs_the_file_and_says_so(tree, monkeypatch):
     warning and summary line of a file not analysed, exit status 0."""
     root, env = tree
     monkeypatch.setenv("XDG_RUNTIME_DIR", env["XDG_RUNTIME_DIR"])
-    path = kbuild_server.socket_path(str(root))
+    path = kbuild_client.socket_path(str(root))
     os.makedirs(os.path.dirname(path), mode=0o700)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
@@ -113,4 +161,4 @@ def test_a_server_that_dies_costs_the_file_and_says_so(tree, monkeypatch):
     assert served.returncode == 0
     assert "lib/a.c: not analysed: the kbuild server died while analysing it" in served.stderr
     assert "not analysed" in served.stderr.splitlines()[-1]
-    assert len(asked) == 2 and all(b'"lib/a.c"' in a or b"/lib/a.c" in a for a in asked)  # one retry
+    assert len(asked) == 2 and all(b"\0lib/a.c\0" in a for a in asked)  # one retry

@@ -37,10 +37,14 @@ LAYOUT = "v1"  # bump when the entry format changes
 TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# signlint's result cache (see https://bford.info/cachedir/)\n"
 
 
-def default_folder() -> str:
-    base = os.environ.get("XDG_CACHE_HOME", "")
+def default_folder(environ=None) -> str:
+    """$XDG_CACHE_HOME/signlint, else ~/.cache/signlint; environ: the environment to
+    read (the kbuild server's client's, not the server's own)."""
+    environ = os.environ if environ is None else environ
+    base = environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):
-        base = os.path.join(os.path.expanduser("~"), ".cache")
+        home = environ.get("HOME") or os.path.expanduser("~")
+        base = os.path.join(home, ".cache")
     return os.path.join(base, "signlint")
 
 
@@ -65,8 +69,8 @@ def digests(paths) -> dict[str, str]:
 @functools.cache
 def code_digest() -> str:
     """signlint's own code: an edited checkout must not reuse results of the old code.
-    Read once per process (a kbuild call asks for it twice: the cache key and the server's socket)."""
-    package = os.path.dirname(os.path.abspath(__file__))
+    Read once per process; the kbuild server reads it afresh per request (code_digest.__wrapped__)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # signlint/, not signlint/run/
     h = hashlib.blake2b(__version__.encode(), digest_size=16)
     for folder, subdirs, names in os.walk(package):
         subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
@@ -238,17 +242,6 @@ def finding_from(d: dict) -> Finding:
                   fx.get("safe", True))
     return Finding(d["rule"], _unpos(d["position"]), _unpos(d["end"]), d["message"], d["function"], fix,
                    tuple(Note(_unpos(p), m) for p, m in d["notes"]), d["unit"], d["snippet"])
-
-
-def outcome_to(o: UnitOutcome) -> dict:
-    """An outcome as plain JSON (the kbuild server's answer); deps and the worker are not kept."""
-    return {"path": o.path, "result": _result_to(o.result) if o.result is not None else None,
-            "failure": o.failure, "internal": o.internal}
-
-
-def outcome_from(d: dict) -> UnitOutcome:
-    result = _result_from(d["result"]) if d["result"] is not None else None
-    return UnitOutcome(d["path"], result, d["failure"], d["internal"])
 
 
 def _result_to(r: UnitResult) -> dict:

@@ -18,9 +18,9 @@ signlint's own options, in any of three places (the last one given wins):
   - in CF:                     make C=1 CF="--signlint-select=SL001" ...
   - in $SIGNLINT_OPTS:         SIGNLINT_OPTS="--ignore SL003" make C=1 ...
 Options: --select CODES, --ignore CODES, --no-cache, --cache-dir DIR, --quiet
-(no warnings about parse errors or flags clang ignored), --server (a file the
-cache does not have goes to a long-lived analyser that the processes of one
-make run share, started on demand and gone after a minute without work; the
+(no warnings about parse errors or flags clang ignored), --server (the cache
+lookup and the analysis happen in a long-lived analyser that the processes of
+one make run share, started on demand and gone after a minute without work; the
 output is the same: see signlint/run/kbuild_server.py). Among compiler flags
 the prefixed one-word form --signlint-NAME[=VALUE] is the convention (it cannot
 be mistaken for a compiler's option); the bare --select CODES, --ignore CODES,
@@ -37,13 +37,13 @@ includes it, as sparse does. Configuration files are not read in this mode.
 Start-up is paid per file: this module imports only what one analysis needs
 (no click, no report formats, no configuration), the analysis and libclang only
 when the cache has no result for the file, and suppressions only when there are
-findings (tests/test_kbuild.py checks what a cached call imports).
+findings (tests/test_kbuild.py checks what a cached call imports). With
+--server it imports only kbuild_client (tests/test_kbuild_server.py checks).
 """
 
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -95,6 +95,19 @@ class Invocation:
         else:
             self.quiet = True
 
+    # As fields of a kbuild server request (kbuild_client): strings, the flags last.
+    def to_fields(self) -> list[str]:
+        return [self.select, self.ignore, self.cache_dir or "", "1" if self.no_cache else "",
+                "1" if self.quiet else "", self.source, *self.flags]
+
+    @classmethod
+    def from_fields(cls, fields: list[str]) -> Invocation:
+        invocation = cls()
+        invocation.select, invocation.ignore, cache_dir, no_cache, quiet, invocation.source, *invocation.flags = fields
+        invocation.cache_dir = cache_dir or None
+        invocation.no_cache, invocation.quiet = bool(no_cache), bool(quiet)
+        return invocation
+
 
 def _options(args: list[str], invocation: Invocation, strict: bool) -> list[str]:
     """Take signlint's options out of args (`--signlint-NAME[=VALUE]`, and the
@@ -124,11 +137,7 @@ def parse(argv: list[str], environ_options: str = "") -> Invocation:
     invocation = Invocation()
     rest = _options(list(argv), invocation, strict=False)
     if environ_options:
-        try:
-            words = shlex.split(environ_options)
-        except ValueError as exc:
-            raise UsageError(f"SIGNLINT_OPTS cannot be split into words: {exc}") from None
-        _options(words, invocation, strict=True)
+        _options(_words(environ_options), invocation, strict=True)
     flags: list[str] = []
     skip = False
     for arg in rest:
@@ -144,6 +153,18 @@ def parse(argv: list[str], environ_options: str = "") -> Invocation:
     invocation.source = flags.pop()
     invocation.flags = flags
     return invocation
+
+
+def _words(text: str) -> list[str]:
+    """text split as the shell would; shlex (and with it re) only when text quotes."""
+    if text.isascii() and not any(c in text for c in "'\"\\\x0b\x0c"):
+        return text.split()
+    import shlex
+
+    try:
+        return shlex.split(text)
+    except ValueError as exc:
+        raise UsageError(f"SIGNLINT_OPTS cannot be split into words: {exc}") from None
 
 
 def _codes(text: str, option: str, known) -> set[str]:
@@ -174,17 +195,35 @@ def main(argv: list[str]) -> int:
     except UsageError as exc:
         sys.stderr.write(f"signlint: error: kbuild: {exc}\n")
         return EXIT_USAGE
+    if invocation.server:
+        from . import kbuild_client
+
+        try:
+            text, status = kbuild_client.ask(invocation, frozenset(rules))
+            sys.stderr.write(text)
+            return status
+        except kbuild_client.Died as exc:
+            return _not_analysed(invocation.source, str(exc), sys.stderr.write)
+        except kbuild_client.Unreachable as exc:
+            if not invocation.quiet:
+                sys.stderr.write(f"signlint: warning: {exc}; analysing {invocation.source} in this process\n")
+    return run(invocation, frozenset(rules), sys.stderr.write)
+
+
+def run(invocation: Invocation, rules: frozenset[str], write) -> int:
+    """Check invocation's file, in this process: its findings and warnings go to
+    write (stderr, or the kbuild server's answer); returns the exit status."""
     try:
-        return _check(invocation, frozenset(rules))
+        return _check(invocation, rules, write)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug in signlint must not stop the kernel build
-        sys.stderr.write(f"signlint: error: {source}: internal error ({type(exc).__name__}: {exc}); "
-                         f"please report this\n")
+        write(f"signlint: error: {invocation.source}: internal error ({type(exc).__name__}: {exc}); "
+              f"please report this\n")
         return EXIT_OK
 
 
-def _check(invocation: Invocation, rules: frozenset[str]) -> int:
+def _check(invocation: Invocation, rules: frozenset[str], write) -> int:
     from ..front import compdb
     from ..front.files import source_and_local_headers
     from ..records import merge
@@ -200,14 +239,6 @@ def _check(invocation: Invocation, rules: frozenset[str]) -> int:
 
         cache = Cache(invocation.cache_dir or default_folder(), rules)
     outcome = cache.lookup(source, args, wanted) if cache is not None else None
-    if outcome is None and invocation.server:
-        from . import kbuild_server
-
-        try:
-            outcome = kbuild_server.analyse(source, args, rules)
-        except kbuild_server.Unreachable as exc:
-            if not invocation.quiet:
-                sys.stderr.write(f"signlint: warning: {exc}; analysing {invocation.source} in this process\n")
     if outcome is None:
         from .engine import GivenArguments, Options  # the analysis: imported only when the cache misses
 
@@ -220,27 +251,27 @@ def _check(invocation: Invocation, rules: frozenset[str]) -> int:
         outcome.deps = digests([source, *outcome.result.includes])
         cache.store(source, args, outcome, wanted)
         if cache.warning and not invocation.quiet:
-            sys.stderr.write(f"signlint: warning: {cache.warning}\n")
+            write(f"signlint: warning: {cache.warning}\n")
     result = outcome.result
     if result is None:
-        label = "error" if outcome.internal else "warning"
-        tail = "; please report this" if outcome.internal else ""
-        sys.stderr.write(f"signlint: {label}: {outcome.failure}{tail}\n")
-        if not outcome.internal:
-            _incomplete([], [invocation.source])
+        if outcome.internal:
+            write(f"signlint: error: {outcome.failure}; please report this\n")
+            return EXIT_OK
+        write(f"signlint: warning: {outcome.failure}\n")
+        _incomplete(write, [], [invocation.source])
         return EXIT_OK
     if not invocation.quiet:
         for argument in result.unknown_arguments:
-            sys.stderr.write(f"signlint: warning: clang does not know the argument '{argument}'; it was ignored\n")
+            write(f"signlint: warning: clang does not know the argument '{argument}'; it was ignored\n")
         if result.errors:
-            sys.stderr.write(f"signlint: warning: {invocation.source}: parse errors, results may be incomplete: "
-                             f"{result.errors[0]}\n")
+            write(f"signlint: warning: {invocation.source}: parse errors, results may be incomplete: "
+                  f"{result.errors[0]}\n")
     if result.too_deep and not invocation.quiet:
         from ..report.output import too_deep_warning
 
-        sys.stderr.write(f"signlint: warning: {too_deep_warning(result.too_deep)}\n")
+        write(f"signlint: warning: {too_deep_warning(result.too_deep)}\n")
     if result.errors or result.too_deep:
-        _incomplete([invocation.source] if result.errors else [], [],
+        _incomplete(write, [invocation.source] if result.errors else [], [],
                     [invocation.source] if result.too_deep else [])
     seen: dict = {}
     merge(seen, result.findings)
@@ -251,14 +282,23 @@ def _check(invocation: Invocation, rules: frozenset[str]) -> int:
 
         findings, _, problems = suppress.apply(findings, files=[source])
         for problem in problems:
-            sys.stderr.write(f"{problem.path}:{problem.line}: warning: {problem.message}\n")
-        sys.stderr.write(format_text(findings))
+            write(f"{problem.path}:{problem.line}: warning: {problem.message}\n")
+        write(format_text(findings))
     return EXIT_OK
 
 
-def _incomplete(with_errors: list[str], not_analysed: list[str], partly_analysed: list[str] = ()) -> None:
+def _not_analysed(source: str, why: str, write) -> int:
+    """A file the kbuild server died with: said as libclang's failures are."""
+    from ..report.output import display_path
+
+    write(f"signlint: warning: {display_path(os.path.realpath(source))}: not analysed: {why}\n")
+    _incomplete(write, [], [source])
+    return EXIT_OK
+
+
+def _incomplete(write, with_errors: list[str], not_analysed: list[str], partly_analysed: list[str] = ()) -> None:
     """The check command's summary line, printed even with --quiet; the exit
     status stays 0 so that make goes on."""
     from ..report.output import incomplete_summary
 
-    sys.stderr.write(f"signlint: warning: {incomplete_summary(with_errors, not_analysed, partly_analysed)}\n")
+    write(f"signlint: warning: {incomplete_summary(with_errors, not_analysed, partly_analysed)}\n")

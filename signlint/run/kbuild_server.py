@@ -1,16 +1,19 @@
 """kbuild mode's optional long-lived analyser (`--server`).
 
 make runs `signlint kbuild` once per file, and without a server each process
-pays for Python, the analysis's imports and loading libclang before it parses.
-With --server, a process whose file is not in the cache hands it to a server
-over a Unix socket instead, and prints the outcome exactly as if it had analysed
-the file itself (same output, same exit status). The server:
+pays for Python, signlint's imports and loading libclang before it parses. With
+--server, the process parses its command line and hands the rest to a server
+over a Unix socket: the cache lookup, the analysis, the cache store and the
+suppressions happen there (kbuild.run, as in the process), and the client writes
+the server's stderr text and exits with its status, so output and exit status
+are those of an analysis in the process. The server:
 
 - is started on demand by the first process that finds none, detached from make;
 - is shared by every process with the same working folder (the tree kbuild runs
-  in), signlint code, libclang and Python: the socket's name is a digest of
-  those, in a folder only the user can enter ($XDG_RUNTIME_DIR, else the
-  temporary folder);
+  in), Python, signlint folder and version and libclang settings (server_key);
+  the socket is in a folder only the user can enter ($XDG_RUNTIME_DIR, else the
+  temporary folder). A server whose signlint code or libclang file changed since
+  it started answers STALE and exits; the client then starts a new one;
 - analyses each request on its own thread (libclang parses outside the GIL, so
   make -jN keeps N parses going), one TU per request, nothing shared between them;
 - exits by itself after SIGNLINT_KBUILD_SERVER_IDLE seconds without a request
@@ -24,123 +27,12 @@ and the next process starts a new server.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
-import json
 import os
-import socket
 import sys
-import time
 
-from ..records import UnitOutcome
+from .kbuild_client import MISMATCH, STALE, decode, dial, encode, read_all, server_key
 
 IDLE_SECONDS = 60.0
-START_SECONDS = 20.0  # how long a client waits for the server it started to listen
-_SOCKET_PATH_BYTES = 104  # sun_path holds 108 bytes on Linux, 104 on the BSDs
-
-
-class Unreachable(Exception):
-    """No server could be reached or started; the caller analyses in its own process."""
-
-
-def socket_path(cwd: str) -> str:
-    from .cache import code_digest, libclang_identity
-
-    key = "\0".join([os.path.realpath(cwd), code_digest(), libclang_identity(), sys.executable])
-    name = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
-    leaf = os.path.join(f"signlint-{os.getuid()}", f"kbuild-{name}.sock")
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime and len(os.path.join(runtime, leaf).encode()) < _SOCKET_PATH_BYTES:
-        return os.path.join(runtime, leaf)
-    import tempfile
-
-    return os.path.join(tempfile.gettempdir(), leaf)
-
-
-# -- the client ------------------------------------------------------------------
-
-
-def analyse(source: str, args: list[str], rules: frozenset[str]) -> UnitOutcome:
-    """The outcome of source as the server analysed it. Raises Unreachable when
-    no server can be reached or started."""
-    path = socket_path(os.getcwd())
-    request = json.dumps({"source": source, "args": args, "rules": sorted(rules)}).encode() + b"\n"
-    for _attempt in range(2):
-        connection = _connect(path)
-        try:
-            connection.sendall(request)
-            reply = _read_line(connection)
-        except OSError:
-            reply = b""
-        finally:
-            connection.close()
-        if reply:
-            from .cache import outcome_from
-
-            return outcome_from(json.loads(reply))
-        # No answer: the server died with this file, or was closing when we came
-        # (an idle exit). One new server, one more try.
-    from ..report.output import display_path
-
-    return UnitOutcome(source, failure=f"{display_path(source)}: not analysed: the kbuild server died while "
-                                       f"analysing it (libclang crashed?)")
-
-
-def _connect(path: str) -> socket.socket:
-    with contextlib.suppress(OSError):
-        return _dial(path)
-    server = _start(path)
-    deadline = time.monotonic() + START_SECONDS
-    while True:
-        ended = server.poll()  # before dialling: a server that lost the race to another exits at once
-        try:
-            return _dial(path)
-        except OSError as exc:
-            if ended is not None:
-                raise Unreachable(f"the kbuild server exited as it started (exit status {ended})") from None
-            if time.monotonic() > deadline:
-                raise Unreachable(f"the kbuild server did not start ({exc})") from None
-            time.sleep(0.02)
-
-
-def _dial(path: str) -> socket.socket:
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        connection.connect(path)
-    except OSError:
-        connection.close()
-        raise
-    return connection
-
-
-def _start(path: str):
-    import subprocess
-
-    folder = os.path.dirname(path)
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        mode = os.stat(folder)
-        if mode.st_uid != os.getuid() or mode.st_mode & 0o077:
-            raise Unreachable(f"{folder} is open to other users; the kbuild server needs it private")
-        return subprocess.Popen([sys.executable, "-m", __name__, path], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    except OSError as exc:
-        raise Unreachable(f"the kbuild server cannot be started ({exc})") from None
-
-
-def _read_line(connection: socket.socket) -> bytes:
-    chunks = []
-    while True:
-        chunk = connection.recv(1 << 16)
-        if not chunk:
-            return b""  # closed before the line ended: no answer
-        chunks.append(chunk)
-        if chunk.endswith(b"\n"):
-            return b"".join(chunks)
-
-
-# -- the server ------------------------------------------------------------------
 
 
 def serve(path: str, idle: float) -> None:
@@ -150,26 +42,32 @@ def serve(path: str, idle: float) -> None:
     listener, inode = listening
     import threading
 
-    from ..front.files import source_and_local_headers
-    from .cache import outcome_to
-    from .engine import GivenArguments, Options
+    from . import kbuild
+    from .cache import default_folder
 
+    key = server_key(os.getcwd())
+    started_with = _identity()
     busy = [0]  # requests accepted and not yet answered
     lock = threading.Lock()
-    # As many parses at a time as there are processors (make -j64 on a small machine
+    # As many analyses at a time as there are processors (make -j64 on a small machine
     # would otherwise hold 64 parses and their 512 MB stacks in one process).
-    parsing = threading.BoundedSemaphore(max(1, len(os.sched_getaffinity(0))))
+    analysing = threading.BoundedSemaphore(max(1, len(os.sched_getaffinity(0))))
 
-    def answer(connection: socket.socket) -> None:
+    def answer(connection) -> None:
         try:
-            request = json.loads(_read_line(connection) or b"null")
-            source = request["source"]
-            engine = GivenArguments(Options(frozenset(request["rules"])))
-            engine.given[source] = request["args"]
-            with parsing:
-                outcome = engine.analyze_unit(source, source_and_local_headers(source))
-            connection.sendall(json.dumps(outcome_to(outcome)).encode() + b"\n")
-        except (OSError, ValueError, TypeError, KeyError):
+            fields = decode(read_all(connection))
+            if fields[:1] != [key]:
+                connection.sendall(encode([MISMATCH]))
+                return
+            _, cwd, rules, cache_home, home, *rest = fields
+            invocation = kbuild.Invocation.from_fields(rest)
+            if not invocation.no_cache and not invocation.cache_dir:
+                invocation.cache_dir = default_folder({"XDG_CACHE_HOME": cache_home, "HOME": home})
+            written: list[str] = []
+            with analysing:
+                status = kbuild.run(invocation, frozenset(filter(None, rules.split(","))), written.append)
+            connection.sendall(encode([str(status), "".join(written)]))
+        except (OSError, ValueError):
             pass  # a client that went away, or not a client: it gets no answer
         finally:
             connection.close()
@@ -187,25 +85,52 @@ def serve(path: str, idle: float) -> None:
                         break
                 continue
             connection.settimeout(None)
+            if _identity() != started_with:
+                # signlint was edited or libclang replaced since this server started: its
+                # answers would be the old code's. The socket goes first, so that the
+                # client's retry starts a new server instead of finding this one.
+                _remove(path, inode)
+                connection.sendall(encode([STALE]))
+                connection.close()
+                break
             with lock:
                 busy[0] += 1
             threading.Thread(target=answer, args=(connection,), daemon=True).start()
     finally:
-        with _locked(path):
-            with contextlib.suppress(OSError):
-                if os.stat(path).st_ino == inode:  # still ours (not a newer server's)
-                    os.unlink(path)
-            listener.close()
+        _remove(path, inode)
+        listener.close()
 
 
-def _listen(path: str) -> tuple[socket.socket, int] | None:
+def _remove(path: str, inode: int) -> None:
+    """The server's socket file, if it is still its own (not a newer server's)."""
+    with _locked(path):
+        try:
+            if os.stat(path).st_ino == inode:
+                os.unlink(path)
+        except OSError:
+            pass
+
+
+def _identity() -> tuple[str, str]:
+    """signlint's code and the libclang file, read afresh (they may change while a
+    server lives)."""
+    from .cache import code_digest, libclang_identity
+
+    return code_digest.__wrapped__(), libclang_identity()
+
+
+def _listen(path: str):
     """A socket listening at path and the inode of its file, or None when a live
     server already listens there."""
+    import socket
+
     with _locked(path):
-        with contextlib.suppress(OSError):
-            _dial(path).close()
+        try:
+            dial(path).close()
             return None
-        with contextlib.suppress(FileNotFoundError):
+        except OSError:
+            pass
+        if os.path.lexists(path):
             os.unlink(path)  # left by a server that was killed
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(path)
@@ -213,15 +138,23 @@ def _listen(path: str) -> tuple[socket.socket, int] | None:
         return listener, os.stat(path).st_ino
 
 
-@contextlib.contextmanager
-def _locked(path: str):
+class _locked:
     """Starting and stopping servers at path take turns (two clients may start one each)."""
-    with open(path + ".lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def __init__(self, path: str) -> None:
+        self.path = path + ".lock"
+
+    def __enter__(self) -> None:
+        import fcntl
+
+        self.handle = open(self.path, "a")  # closed in __exit__
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+
+    def __exit__(self, *_exc) -> None:
+        import fcntl
+
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
 
 
 def main() -> None:
