@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..front.ir import Expr, Kind, Stmt, StmtKind
+from ..front.ir import Expr, Kind, Stmt, StmtKind, unparen
 from .context import FunctionRanges
 from .syntax import EXITS, assembles_bytes, assigned, assigned_in, is_char_promotion, reads_any, strip, variable_any
 from .values import ValueAnalysis, constant
@@ -572,7 +572,7 @@ def _combined_bytes(e: Expr) -> bool:
 
 def _byte_sized(e: Expr) -> bool:
     """A char, a constant in -128..127, or '|' and '^' of them."""
-    return _char_read(e) or _small_constant(e) or _combined_bytes(_unparen(e))
+    return _char_read(e) or _small_constant(e) or _combined_bytes(unparen(e))
 
 
 def _char_read(e: Expr) -> bool:
@@ -587,12 +587,6 @@ def _char_read(e: Expr) -> bool:
 def _small_constant(e: Expr) -> bool:
     k = constant(e)
     return k is not None and -0x80 <= k <= 0x7F
-
-
-def _unparen(e: Expr) -> Expr:
-    while e.kind is Kind.PAREN and e.children:
-        e = e.children[-1]
-    return e
 
 
 def _byte_offset(e: Expr) -> int | None:

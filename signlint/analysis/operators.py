@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..front.ir import CType, Expr, Kind, implicit_gone
+from ..front.ir import CType, Expr, Kind, implicit_gone, unparen
 from .facts import lvalue_key
 from .syntax import assembles_bytes, is_char_promotion
 from .value_types import (
@@ -494,7 +494,7 @@ def _not_complement_masks(pending: frozenset, operands: list[Expr], carried: dic
     of the '&' themselves (`x & ~b`, `x &= ~b`, or a variable holding one: `m = ~b;
     x &= m`): as an AND mask their upper ones are exactly what `~(u64)b` would have
     given. (`x & (~b | m)` has no such intent.)"""
-    direct = {id(_unparen(o)) for o in operands}
+    direct = {id(unparen(o)) for o in operands}
 
     def complement(o: Expr) -> bool:
         if id(o) in carried:
@@ -502,14 +502,8 @@ def _not_complement_masks(pending: frozenset, operands: list[Expr], carried: dic
         return _complement(o)
 
     return frozenset(x for x in pending if not (
-        x.widening.kind == "sign" and id(_unparen(x.widening.sink)) in direct and not x.widening.sink.explicit
+        x.widening.kind == "sign" and id(unparen(x.widening.sink)) in direct and not x.widening.sink.explicit
         and all(complement(o) and implicit_gone(x.widening.sink.children[-1]) is o for o in x.widening.origins)))
-
-
-def _unparen(e: Expr) -> Expr:
-    while e.kind is Kind.PAREN and e.children:
-        e = e.children[-1]
-    return e
 
 
 def _complement(e: Expr) -> bool:

@@ -69,6 +69,13 @@ class Expr:
         return f"<{self.kind.value} {self.op or ''} {self.type.bits}{'s' if self.type.signed else 'u'}>"
 
 
+def unparen(e: Expr) -> Expr:
+    """e without parentheses."""
+    while e.kind is Kind.PAREN and e.children:
+        e = e.children[-1]
+    return e
+
+
 def implicit_gone(e: Expr) -> Expr:
     """e without parentheses and implicit conversions (of pointers too)."""
     while e.children and (e.kind is Kind.PAREN or e.kind is Kind.CAST and not e.explicit):

@@ -203,7 +203,10 @@ def main(argv: list[str]) -> int:
             sys.stderr.write(text)
             return status
         except kbuild_client.Died as exc:
-            return _not_analysed(invocation.source, str(exc), sys.stderr.write)
+            from ..report.output import display_path
+
+            failure = f"{display_path(os.path.realpath(invocation.source))}: not analysed: {exc}"
+            return _not_analysed(invocation.source, failure, sys.stderr.write)
         except kbuild_client.Unreachable as exc:
             if not invocation.quiet:
                 sys.stderr.write(f"signlint: warning: {exc}; analysing {invocation.source} in this process\n")
@@ -257,9 +260,7 @@ def _check(invocation: Invocation, rules: frozenset[str], write) -> int:
         if outcome.internal:
             write(f"signlint: error: {outcome.failure}; please report this\n")
             return EXIT_OK
-        write(f"signlint: warning: {outcome.failure}\n")
-        _incomplete(write, [], [invocation.source])
-        return EXIT_OK
+        return _not_analysed(invocation.source, outcome.failure, write)
     if not invocation.quiet:
         for argument in result.unknown_arguments:
             write(f"signlint: warning: clang does not know the argument '{argument}'; it was ignored\n")
@@ -287,11 +288,10 @@ def _check(invocation: Invocation, rules: frozenset[str], write) -> int:
     return EXIT_OK
 
 
-def _not_analysed(source: str, why: str, write) -> int:
-    """A file the kbuild server died with: said as libclang's failures are."""
-    from ..report.output import display_path
-
-    write(f"signlint: warning: {display_path(os.path.realpath(source))}: not analysed: {why}\n")
+def _not_analysed(source: str, failure: str, write) -> int:
+    """A file libclang failed on, or the kbuild server died with: the warning and
+    the summary line (exit status 0: make goes on)."""
+    write(f"signlint: warning: {failure}\n")
     _incomplete(write, [], [source])
     return EXIT_OK
 

@@ -7,8 +7,8 @@ process, and the client writes the server's stderr text and exits with its
 status. So that each file of a make run pays little, this module imports
 almost nothing (see below).
 
-A request is NUL-separated fields: the server's key (server_key), the working
-folder, the rules, the client's cache environment, then kbuild.Invocation's
+A request is NUL-separated fields: the server's key (server_key: the working
+folder is in it), the rules, the client's cache environment, then kbuild.Invocation's
 fields (its flags last). An answer is the exit status and the stderr text; or
 STALE (the server's code or libclang changed: it has gone, start a new one) or
 MISMATCH (another tree's server at this name); nothing at all when the server
@@ -55,10 +55,11 @@ def server_key(cwd: str) -> str:
                  *(os.environ.get(name, "") for name in _LIBCLANG_ENVIRONMENT)))  # no NUL: a request's field
 
 
-def socket_path(cwd: str) -> str:
+def socket_path(cwd: str, key: str | None = None) -> str:
+    """The server's socket for the tree at cwd (key: server_key(cwd), when known)."""
     import zlib
 
-    key = server_key(cwd)
+    key = server_key(cwd) if key is None else key
     name = f"{zlib.crc32(key.encode(errors='surrogateescape')):08x}{len(key):04x}"
     leaf = os.path.join(f"signlint-{os.getuid()}", f"kbuild-{name}.sock")
     runtime = os.environ.get("XDG_RUNTIME_DIR")
@@ -81,9 +82,9 @@ def ask(invocation, rules: frozenset[str]) -> tuple[str, int]:
     """What `signlint kbuild` prints on stderr for invocation, and its exit status,
     as the server produced them. Raises Unreachable when no server can be reached
     or started, Died when the server went away twice without answering."""
-    cwd = os.getcwd()
-    path = socket_path(cwd)
-    request = encode([server_key(cwd), cwd, ",".join(sorted(rules)),
+    key = server_key(os.getcwd())
+    path = socket_path(os.getcwd(), key)
+    request = encode([key, ",".join(sorted(rules)),
                       *(os.environ.get(name, "") for name in ENVIRONMENT), *invocation.to_fields()])
     for _attempt in range(2):
         connection = _connect(path)

@@ -59,7 +59,7 @@ def serve(path: str, idle: float) -> None:
             if fields[:1] != [key]:
                 connection.sendall(encode([MISMATCH]))
                 return
-            _, cwd, rules, cache_home, home, *rest = fields
+            _, rules, cache_home, home, *rest = fields
             invocation = kbuild.Invocation.from_fields(rest)
             if not invocation.no_cache and not invocation.cache_dir:
                 invocation.cache_dir = default_folder({"XDG_CACHE_HOME": cache_home, "HOME": home})
