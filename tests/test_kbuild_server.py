@@ -8,6 +8,8 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -15,8 +17,6 @@ import time
 import pytest
 from conftest import ROOT
 from test_kbuild import GCC, SPARSE, kbuild_probe, kbuild_run, make_tree
-
-from signlint.run import kbuild_client
 
 
 @pytest.fixture
@@ -46,6 +46,17 @@ def servers(runtime) -> list[int]:
 
 def check(root, env, *options):
     return kbuild_run(root, "--no-cache", *options, *SPARSE, *GCC, "lib/a.c", env=env)
+
+
+def socket_path(root, env) -> str:
+    """The socket a kbuild call in root would use: asked of a process started as
+    kbuild_run starts one (PYTHONPATH on the checkout), since the key holds the
+    signlint folder, which in this process may be an installed copy."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+    asked = subprocess.run([sys.executable, "-c", "import os; from signlint.run.kbuild_client import socket_path; "
+                            "print(socket_path(os.getcwd()))"], cwd=root, env=environment, capture_output=True,
+                           text=True, timeout=60, check=True)
+    return asked.stdout.strip()
 
 
 def test_the_server_answers_as_the_process_would_and_serves_the_next_call(tree):
@@ -111,9 +122,7 @@ def test_the_server_exits_by_itself_when_idle(tree):
     root, env = tree
     env = {**env, "SIGNLINT_KBUILD_SERVER_IDLE": "0.5"}
     assert check(root, env, "--server").returncode == 0
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_RUNTIME_DIR", env["XDG_RUNTIME_DIR"])
-        path = kbuild_client.socket_path(str(root))
+    path = socket_path(root, env)
     deadline = time.monotonic() + 20
     while (servers(env["XDG_RUNTIME_DIR"]) or os.path.exists(path)) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -132,12 +141,11 @@ def test_a_server_that_cannot_start_is_said_and_the_file_is_analysed_here(tree):
     assert served.stderr.splitlines()[1:] == alone.stderr.splitlines()
 
 
-def test_a_server_that_dies_costs_the_file_and_says_so(tree, monkeypatch):
+def test_a_server_that_dies_costs_the_file_and_says_so(tree):
     """A server that closes without answering (as when libclang kills it): the
     warning and summary line of a file not analysed, exit status 0."""
     root, env = tree
-    monkeypatch.setenv("XDG_RUNTIME_DIR", env["XDG_RUNTIME_DIR"])
-    path = kbuild_client.socket_path(str(root))
+    path = socket_path(root, env)
     os.makedirs(os.path.dirname(path), mode=0o700)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
