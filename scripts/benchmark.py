@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Kernel-scale benchmark of signlint against clang's parse, on the same TUs, in one run.
 
-    python scripts/benchmark.py [--tree DIR] [--dirs lib/] [--jobs 2] [--repeat 1] [--only KEYS]
+    python scripts/benchmark.py [--tree DIR] [--dirs lib/] [--jobs 2] [--repeat 1] [--only KEYS] [--tus N]
 
 Without --tree it installs Debian's linux-source-6.1 (apt-get) if it is missing,
 extracts it under --workdir, runs `make defconfig` and `make prepare`, and builds
@@ -24,6 +24,9 @@ Measured, one after the other, on those TUs:
               and `make C=2 CHECK=true DIRS`, make's own share of it
   kbuild_server  the same with `signlint kbuild --server` (one long-lived analyser; a
               server left by an earlier round is reused, as by the files of one make run)
+  kbuild_server_jN  the same under make -jN, beside the floor N at a time
+--tus N keeps the first N TUs of the database (how the time per TU grows with the
+count); the make rows then do not run, since make builds whole folders.
 Each is printed as a ratio to the floor (lower is faster), with the peak RSS of
 the workers from signlint's summary line. No assertion: targets are printed next
 to the measured values. The system clang and signlint's libclang may be different
@@ -102,7 +105,7 @@ def prepare_tree(args) -> str:
     return tree
 
 
-def database(tree: str, dirs: list[str], out: str) -> list[dict]:
+def database(tree: str, dirs: list[str], out: str, first: int | None = None) -> list[dict]:
     whole = os.path.join(os.path.dirname(out), "all.json")
     run([sys.executable, os.path.join(tree, "scripts", "clang-tools", "gen_compile_commands.py"), "-d", tree,
          "-o", whole, *[os.path.join(tree, d) for d in dirs]], cwd=tree)
@@ -110,7 +113,7 @@ def database(tree: str, dirs: list[str], out: str) -> list[dict]:
         entries = json.load(fh)
     prefixes = tuple(os.path.join(tree, d.rstrip("/")) + os.sep for d in dirs)
     chosen = [e for e in entries if os.path.join(e["directory"], e["file"]).startswith(prefixes)
-              and e["file"].endswith(".c")]
+              and e["file"].endswith(".c")][:first]
     with open(out, "w", encoding="utf-8") as fh:
         json.dump(chosen, fh, indent=1)
     return chosen
@@ -212,9 +215,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement; the fastest counts")
     parser.add_argument("--skip-build", action="store_true", help="do not run `make DIRS` (already built)")
     parser.add_argument("--json", help="also write the numbers to this file")
+    parser.add_argument("--tus", type=int, help="only the first N TUs of the folders (no make rows)")
     parser.add_argument("--only", help="comma-separated measurements to run (floor, floor_n, parse, j1, jN, cold, "
-                        "warm, make_true, kbuild, kbuild_server); default all. The floor is always measured "
-                        "(ratios need it); warm needs cold")
+                        "warm, make_true, kbuild, kbuild_server, kbuild_server_jN); default all. The floor is "
+                        "always measured (ratios need it); warm needs cold")
     args = parser.parse_args()
     if not shutil.which(args.clang):
         raise SystemExit(f"benchmark: {args.clang} not found (apt-get install clang)")
@@ -222,7 +226,7 @@ def main() -> None:
     tree = prepare_tree(args)
     scratch = tempfile.mkdtemp(prefix="signlint-bench-")
     db = os.path.join(scratch, "compile_commands.json")
-    entries = database(tree, args.dirs, db)
+    entries = database(tree, args.dirs, db, args.tus)
     clang_version = run([args.clang, "--version"]).stdout.splitlines()[0]
     env = dict(os.environ, PYTHONPATH=os.path.dirname(HERE) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     # signlint's bytecode, as an installed package has it (pip compiles at install):
@@ -251,8 +255,8 @@ def main() -> None:
     signlint_cmd = f"{shlex.quote(sys.executable)} -m signlint kbuild"
     make_env = dict(env, SIGNLINT_OPTS="--no-cache")
 
-    def kbuild(check_cmd: str, out: dict) -> None:
-        result = subprocess.run(["make", "-j1", "C=2", f"CHECK={check_cmd}", *args.dirs], cwd=tree, env=make_env,
+    def kbuild(check_cmd: str, out: dict, jobs: int = 1) -> None:
+        result = subprocess.run(["make", f"-j{jobs}", "C=2", f"CHECK={check_cmd}", *args.dirs], cwd=tree, env=make_env,
                                 capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise SystemExit(f"benchmark: make failed:\n{result.stderr[-2000:]}")
@@ -283,8 +287,12 @@ def main() -> None:
          args.repeat),
         ("kbuild_server", "make C=2 CHECK=\"signlint kbuild --server\"",
          lambda: kbuild(signlint_cmd + " --server", results["kbuild_server"]), args.repeat),
+        (f"kbuild_server_{jn}", f"make -j{args.jobs} C=2 CHECK=\"signlint kbuild --server\"",
+         lambda: kbuild(signlint_cmd + " --server", results[f"kbuild_server_{jn}"], args.jobs), args.repeat),
     ]
-    only = set(args.only.replace("jN", jn).split(",")) if args.only else None
+    if args.tus:  # make checks whole folders, not the first N TUs
+        measurements = [m for m in measurements if not m[0].startswith(("make", "kbuild"))]
+    only = set(args.only.replace("jN", jn).split(",")) if args.only else None  # kbuild_server_jN too
     if only is not None:
         unknown = only - {key for key, *_ in measurements}
         if unknown:
@@ -326,12 +334,17 @@ def main() -> None:
          f"<= 1.15x floor; {results.get('kbuild_server', {}).get('checked')} files checked, "
          f"{results.get('kbuild_server', {}).get('warnings')} findings "
          f"(without the server: {results.get('kbuild', {}).get('warnings')})"),
+        (f"kbuild_server_{jn}", f"make -j{args.jobs} C=2 CHECK=\"signlint kbuild --server\"",
+         ratio(f"kbuild_server_{jn}", "floor_n", f"<= 1.15x {args.jobs} clang processes at a time: {{:.2f}}x; ")
+         + f"{results.get(f'kbuild_server_{jn}', {}).get('checked')} files checked"),
         ("make_true", "make C=2 CHECK=true (make's own share)", ""),
     ]
     print(f"signlint {__version__} ({libclang.split('(', 1)[-1].rstrip(')')}); floor: {clang_version}")
     print(f"machine: {machine()}; load average before {load_before}, after {load_after}")
     print(f"tree: {tree}; folders: {' '.join(args.dirs)}; {len(entries)} TUs; findings: "
           f"{results.get('j1', {}).get('findings')}")
+    print(f"time per TU: floor {base / len(entries) * 1000:.0f} ms"
+          + "".join(f", {key} {seconds(key) / len(entries) * 1000:.0f} ms" for key in ("j1", jn) if seconds(key)))
     if dropped:
         print(f"flags the floor's clang rejects, dropped for it: {' '.join(dropped)}")
     print()
