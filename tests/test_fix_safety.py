@@ -99,6 +99,16 @@ def test_a_helper_whose_negative_result_matters_keeps_its_type(tmp_path, code, r
     assert path.read_text() == before
 
 
+def test_a_sign_test_in_the_helpers_own_header_keeps_its_type(tmp_path):
+    """The helper and a caller that tests its sign live in a header: its tokens
+    are read too, not only the main file's."""
+    reader = "u64 read_be32(const u8 *p) { return get_be32(p); }\n"
+    (tmp_path / "be.h").write_text(SIGN_TEST_BY_CALLER.replace(reader, ""))
+    fix = fix_of(tmp_path, '#include "be.h"\n' + reader, "read_be32")
+    assert not fix.applicable and not fix.edits
+    assert "a caller tests the sign of get_be32()'s result (line 2)" in fix.description
+
+
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc runs the program")
 def test_the_refused_fix_would_have_broken_the_error_check(tmp_path):
     """Proof by execution of why the helper must stay signed: with an unsigned return

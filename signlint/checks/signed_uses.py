@@ -9,6 +9,8 @@ result, or of a variable assigned from it, counts.
 
 from __future__ import annotations
 
+from ..front.locations import file_tokens
+
 # `x < 0` and `x >= 0` test the sign; so does any comparison with a negative value.
 _SIGN_TESTS = {"<", ">="}
 _REVERSED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
@@ -37,14 +39,7 @@ def _files_tokens(scope):
     helper_file = scope.location.file.name if scope.location.file else None
     main_file = main[0].location.file.name if main and main[0].location.file else None
     if helper_file and helper_file != main_file:
-        import clang.cindex as ci
-
-        handle = ci.File.from_name(tu, helper_file)
-        with open(helper_file, "rb") as fh:
-            size = len(fh.read())
-        extent = ci.SourceRange.from_locations(ci.SourceLocation.from_offset(tu, handle, 0),
-                                               ci.SourceLocation.from_offset(tu, handle, size))
-        yield list(tu.get_tokens(extent=extent))
+        yield file_tokens(tu, helper_file)
 
 
 def _sign_test(name: str, tokens) -> str:

@@ -23,6 +23,16 @@ _CLANG_ONLY_TYPEDEFS = frozenset({"__size_t", "__signed_size_t", "__ptrdiff_t"})
 _REAL_PATHS: dict[tuple[str, str], str] = {}
 
 
+def file_tokens(tu, file_name: str) -> list:
+    """The tokens of one file of a parsed TU (a header it includes, say), in order."""
+    handle = ci.File.from_name(tu, file_name)
+    with open(file_name, "rb") as fh:
+        size = len(fh.read())
+    extent = ci.SourceRange.from_locations(ci.SourceLocation.from_offset(tu, handle, 0),
+                                           ci.SourceLocation.from_offset(tu, handle, size))
+    return list(tu.get_tokens(extent=extent))
+
+
 class Locations:
     """The location and text questions about one TU; cwd is clang's working
     directory, unsaved the files given as text (name -> text) instead of read."""
