@@ -290,8 +290,6 @@ def main() -> None:
         (f"kbuild_server_{jn}", f"make -j{args.jobs} C=2 CHECK=\"signlint kbuild --server\"",
          lambda: kbuild(signlint_cmd + " --server", results[f"kbuild_server_{jn}"], args.jobs), args.repeat),
     ]
-    if args.tus:  # make checks whole folders, not the first N TUs
-        measurements = [m for m in measurements if not m[0].startswith(("make", "kbuild"))]
     only = set(args.only.replace("jN", jn).split(",")) if args.only else None  # kbuild_server_jN too
     if only is not None:
         unknown = only - {key for key, *_ in measurements}
@@ -299,6 +297,8 @@ def main() -> None:
             raise SystemExit(f"benchmark: unknown measurement(s) for --only: {', '.join(sorted(unknown))}")
         only |= {"floor"} | ({"cold"} if "warm" in only else set())
         measurements = [m for m in measurements if m[0] in only]
+    if args.tus:  # make checks whole folders, not the first N TUs
+        measurements = [m for m in measurements if not m[0].startswith(("make", "kbuild"))]
     for key, *_ in measurements:
         results[key] = {}
     for round_number in range(max(runs for *_, runs in measurements)):

@@ -26,8 +26,7 @@ _REAL_PATHS: dict[tuple[str, str], str] = {}
 def file_tokens(tu, file_name: str) -> list:
     """The tokens of one file of a parsed TU (a header it includes, say), in order."""
     handle = ci.File.from_name(tu, file_name)
-    with open(file_name, "rb") as fh:
-        size = len(fh.read())
+    size = os.path.getsize(file_name)
     extent = ci.SourceRange.from_locations(ci.SourceLocation.from_offset(tu, handle, 0),
                                            ci.SourceLocation.from_offset(tu, handle, size))
     return list(tu.get_tokens(extent=extent))
