@@ -16,6 +16,8 @@ Measured, one after the other, on those TUs:
               rejects (found by a probe run, and listed); and N at a time (what
               the machine gives N processes, the peer of N workers)
   parse       signlint's parser (libclang) on every TU in one process, no analysis
+  parse_skip  the same with the bodies of the preamble's headers skipped (what parsing
+              header bodies once per run could save; signlint does not do it yet)
   1 worker    `signlint check -p DB -j 1 --no-cache DIRS`
   N workers   the same with -j N (N = --jobs, default 2)
   cold        -j N with an empty --cache-dir (fills it)
@@ -157,6 +159,23 @@ for command in compdb.load(sys.argv[1]).values():
     TranslationUnit(command.file, compdb.parse_arguments(command, []))
 """
 
+# The same parse with the bodies of the functions in the preamble's headers skipped (the
+# main file's kept): what a TU would cost if header bodies were parsed once per run. Not
+# what signlint does yet: the helper summaries read those bodies.
+_PARSE_SKIPPING = """
+import sys
+import clang.cindex as ci
+from signlint.front import compdb
+from signlint.front.libclang import library
+library()
+index = ci.Index.create()
+# KeepGoing | SkipFunctionBodies | LimitSkipFunctionBodiesToPreamble | CreatePreambleOnFirstParse
+# | PrecompiledPreamble
+options = 0x200 | 0x40 | 0x800 | 0x100 | 0x04
+for command in compdb.load(sys.argv[1]).values():
+    index.parse(command.file, args=compdb.parse_arguments(command, []), options=options)
+"""
+
 
 def timed(label: str, work, repeat: int) -> float:
     best = None
@@ -216,9 +235,9 @@ def main() -> None:
     parser.add_argument("--skip-build", action="store_true", help="do not run `make DIRS` (already built)")
     parser.add_argument("--json", help="also write the numbers to this file")
     parser.add_argument("--tus", type=int, help="only the first N TUs of the folders (no make rows)")
-    parser.add_argument("--only", help="comma-separated measurements to run (floor, floor_n, parse, j1, jN, cold, "
-                        "warm, make_true, kbuild, kbuild_server, kbuild_server_jN); default all. The floor is "
-                        "always measured (ratios need it); warm needs cold")
+    parser.add_argument("--only", help="comma-separated measurements to run (floor, floor_n, parse, parse_skip, j1, "
+                        "jN, cold, warm, make_true, kbuild, kbuild_server, kbuild_server_jN); default all. The floor "
+                        "is always measured (ratios need it); warm needs cold")
     args = parser.parse_args()
     if not shutil.which(args.clang):
         raise SystemExit(f"benchmark: {args.clang} not found (apt-get install clang)")
@@ -252,6 +271,9 @@ def main() -> None:
     def parse_only() -> None:
         subprocess.run([sys.executable, "-c", _PARSE_ONLY, db], cwd=tree, env=env, check=True)
 
+    def parse_skipping() -> None:
+        subprocess.run([sys.executable, "-c", _PARSE_SKIPPING, db], cwd=tree, env=env, check=True)
+
     signlint_cmd = f"{shlex.quote(sys.executable)} -m signlint kbuild"
     make_env = dict(env, SIGNLINT_OPTS="--no-cache")
 
@@ -275,6 +297,7 @@ def main() -> None:
     measurements = [
         ("floor", "clang -fsyntax-only (floor)", floor, args.repeat),
         ("parse", "libclang parse only", parse_only, args.repeat),
+        ("parse_skip", "libclang parse, header bodies skipped", parse_skipping, args.repeat),
         ("floor_n", f"clang -fsyntax-only, {args.jobs} at a time", lambda: floor(args.jobs), args.repeat),
         ("j1", "signlint -j 1", check_run("j1", ["-j", "1", "--no-cache"]), args.repeat),
         (jn, f"signlint -j {args.jobs}", check_run(jn, ["-j", str(args.jobs), "--no-cache"]), args.repeat),
@@ -323,6 +346,8 @@ def main() -> None:
          ratio("floor", "floor_n", "the machine's own scaling: {:.2f}x")),
         ("parse", "libclang parse only, in one process (signlint's parser, no analysis)",
          "what 1 worker pays before analysing"),
+        ("parse_skip", "libclang parse only, the preamble's header bodies skipped (not used yet)",
+         ratio("parse_skip", "parse", "of the full parse: {:.2f}x")),
         ("j1", "signlint, 1 worker", "<= 1.0x floor"),
         (jn, f"signlint, {args.jobs} workers", ratio("j1", jn, ">= 1.8x faster than 1 worker: {:.2f}x")),
         ("cold", f"signlint, {args.jobs} workers, cold cache", ""),
