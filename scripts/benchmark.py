@@ -160,8 +160,9 @@ for command in compdb.load(sys.argv[1]).values():
 """
 
 # The same parse with the bodies of the functions in the preamble's headers skipped (the
-# main file's kept): what a TU would cost if header bodies were parsed once per run. Not
-# what signlint does yet: the helper summaries read those bodies.
+# main file's kept): about what a TU would cost if header bodies were parsed once per run
+# (here they are skipped even the first time). Not what signlint does yet: the helper
+# summaries read those bodies.
 _PARSE_SKIPPING = """
 import sys
 import clang.cindex as ci
@@ -268,11 +269,8 @@ def main() -> None:
         with ThreadPoolExecutor(processes) as pool:
             list(pool.map(one, commands))
 
-    def parse_only() -> None:
-        subprocess.run([sys.executable, "-c", _PARSE_ONLY, db], cwd=tree, env=env, check=True)
-
-    def parse_skipping() -> None:
-        subprocess.run([sys.executable, "-c", _PARSE_SKIPPING, db], cwd=tree, env=env, check=True)
+    def parse_with(script: str):
+        return lambda: subprocess.run([sys.executable, "-c", script, db], cwd=tree, env=env, check=True)
 
     signlint_cmd = f"{shlex.quote(sys.executable)} -m signlint kbuild"
     make_env = dict(env, SIGNLINT_OPTS="--no-cache")
@@ -296,8 +294,8 @@ def main() -> None:
     # (load from elsewhere then weighs on all alike), and the fastest run of each counts.
     measurements = [
         ("floor", "clang -fsyntax-only (floor)", floor, args.repeat),
-        ("parse", "libclang parse only", parse_only, args.repeat),
-        ("parse_skip", "libclang parse, header bodies skipped", parse_skipping, args.repeat),
+        ("parse", "libclang parse only", parse_with(_PARSE_ONLY), args.repeat),
+        ("parse_skip", "libclang parse, header bodies skipped", parse_with(_PARSE_SKIPPING), args.repeat),
         ("floor_n", f"clang -fsyntax-only, {args.jobs} at a time", lambda: floor(args.jobs), args.repeat),
         ("j1", "signlint -j 1", check_run("j1", ["-j", "1", "--no-cache"]), args.repeat),
         (jn, f"signlint -j {args.jobs}", check_run(jn, ["-j", str(args.jobs), "--no-cache"]), args.repeat),
